@@ -1,0 +1,18 @@
+//! `report`: wiring only. Parse the command line, run one stage, turn its outcome into an exit code.
+
+use clap::Parser;
+use report::cli::{Cli, Command};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let outcome: anyhow::Result<std::process::ExitCode> = match cli.command {
+        Command::Build(_args) => Err(anyhow::anyhow!("build: not yet wired")),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

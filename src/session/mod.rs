@@ -1,0 +1,116 @@
+//! The session folder: the contract between `report collect` / `report run` (writers) and
+//! `report build` (reader). The layout is documented in `docs/SESSION_FORMAT.md`; bump
+//! [`FORMAT_VERSION`] whenever a file's meaning changes.
+
+pub mod jsonl;
+pub mod manifest;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+pub use manifest::Manifest;
+
+/// Version of the session folder format written by this build of `report`.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// File names inside a session folder, in one place so writers and readers cannot drift apart.
+pub mod files {
+    pub const MANIFEST: &str = "session.json";
+    pub const HPA: &str = "hpa.jsonl";
+    pub const EVENTS: &str = "events.jsonl";
+    pub const PODS: &str = "pods.jsonl";
+    pub const POD_METRICS: &str = "pod_metrics.jsonl";
+    pub const NODE_METRICS: &str = "node_metrics.jsonl";
+    pub const COLLECTOR_LOG: &str = "collector.jsonl";
+    pub const CONSOLE_LOG: &str = "console.log";
+    pub const RESULTS_DIR: &str = "results";
+    pub const RESULTS_INDEX: &str = "results.jsonl";
+    pub const REQUESTS: &str = "requests.ndjson";
+    pub const RUN_EVENTS: &str = "run_events.jsonl";
+}
+
+/// A session folder on disk.
+#[derive(Debug, Clone)]
+pub struct SessionDir {
+    pub path: PathBuf,
+}
+
+impl SessionDir {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// Creates `root/name` (and `results/`) for a new recording; refuses to reuse a folder that
+    /// already holds a manifest so that two recordings never mix.
+    pub fn create(root: &Path, name: &str) -> Result<Self> {
+        let path = root.join(name);
+        if path.join(files::MANIFEST).exists() {
+            bail!(
+                "session folder {} already holds a recording; choose another --session name",
+                path.display()
+            );
+        }
+        std::fs::create_dir_all(path.join(files::RESULTS_DIR))
+            .with_context(|| format!("cannot create session folder {}", path.display()))?;
+        Ok(Self { path })
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// The session's name: the folder's last component.
+    pub fn name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "session".to_string())
+    }
+
+    pub fn read_manifest(&self) -> Result<Option<Manifest>> {
+        let path = self.file(files::MANIFEST);
+        if !path.exists() {
+            return Ok(None);
+        }
+        Manifest::read(&path).map(Some)
+    }
+}
+
+/// The session that `report build` picks when given no folder: the most recently modified folder
+/// under `data_root` (a fresh clone has only `data/sample`).
+pub fn newest_session(data_root: &Path) -> Result<PathBuf> {
+    let entries = std::fs::read_dir(data_root).with_context(|| {
+        format!(
+            "no session folder given and {} cannot be read; pass a folder: report build PATH",
+            data_root.display()
+        )
+    })?;
+    let mut best: Option<(std::time::SystemTime, PathBuf)> = None;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.is_dir() {
+            continue;
+        }
+        let modified = session_mtime(&path);
+        if best.as_ref().is_none_or(|(t, p)| (modified, &path) > (*t, p)) {
+            best = Some((modified, path));
+        }
+    }
+    best.map(|(_, p)| p).with_context(|| {
+        format!(
+            "no session folder under {}; record one with `report collect` or pass a folder",
+            data_root.display()
+        )
+    })
+}
+
+/// A session's age is that of its manifest when it has one (a git checkout gives every folder the
+/// checkout time, the manifest's content does not change that, but a live recording touches it).
+fn session_mtime(path: &Path) -> std::time::SystemTime {
+    let manifest = path.join(files::MANIFEST);
+    let probe = if manifest.exists() { manifest } else { path.to_path_buf() };
+    std::fs::metadata(probe)
+        .and_then(|m| m.modified())
+        .unwrap_or(std::time::UNIX_EPOCH)
+}
