@@ -77,7 +77,9 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     };
     let (w, h) = (parse(w)?, parse(h)?);
     if !(320..=8000).contains(&w) || !(240..=8000).contains(&h) {
-        return Err(format!("chart size {w}x{h} is outside 320x240 ..= 8000x8000"));
+        return Err(format!(
+            "chart size {w}x{h} is outside 320x240 ..= 8000x8000"
+        ));
     }
     Ok((w, h))
 }

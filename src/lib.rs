@@ -2,5 +2,10 @@
 //! performance report. One module per stage; data flows one way:
 //! recorders (collect, run) → session folder → ingest → analyze → charts → render.
 
+pub mod analyze;
+pub mod build;
+pub mod charts;
 pub mod cli;
+pub mod ingest;
+pub mod render;
 pub mod session;

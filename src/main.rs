@@ -6,7 +6,7 @@ use report::cli::{Cli, Command};
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let outcome: anyhow::Result<std::process::ExitCode> = match cli.command {
-        Command::Build(_args) => Err(anyhow::anyhow!("build: not yet wired")),
+        Command::Build(args) => report::build::run(&args),
     };
     match outcome {
         Ok(code) => code,

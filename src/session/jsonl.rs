@@ -23,7 +23,11 @@ impl JsonlWriter {
             .append(true)
             .open(path)
             .with_context(|| format!("cannot open {} for appending", path.display()))?;
-        Ok(Self { path: path.to_path_buf(), file, written: 0 })
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            written: 0,
+        })
     }
 
     pub fn append<T: Serialize>(&mut self, record: &T) -> Result<()> {
@@ -66,7 +70,10 @@ pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<(Vec<T>, Vec<BadLi
         }
         match serde_json::from_slice::<T>(&line) {
             Ok(record) => records.push(record),
-            Err(e) => bad.push(BadLine { line: index + 1, message: e.to_string() }),
+            Err(e) => bad.push(BadLine {
+                line: index + 1,
+                message: e.to_string(),
+            }),
         }
     }
     Ok((records, bad))

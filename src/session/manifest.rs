@@ -82,9 +82,8 @@ impl Manifest {
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let manifest: Manifest = serde_json::from_str(&text).with_context(|| {
-            format!("{} is not a valid session manifest", path.display())
-        })?;
+        let manifest: Manifest = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a valid session manifest", path.display()))?;
         if manifest.format != FORMAT_NAME {
             bail!(
                 "{}: format is {:?}, expected {:?}",
@@ -125,7 +124,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("session.json");
         let mut m = Manifest::new("s1", "hand", "2026-11-26T16:00:00Z".parse().unwrap());
-        m.extra.insert("future_field".into(), serde_json::json!([1, 2]));
+        m.extra
+            .insert("future_field".into(), serde_json::json!([1, 2]));
         m.write(&path).unwrap();
         let back = Manifest::read(&path).unwrap();
         assert_eq!(back, m);

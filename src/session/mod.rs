@@ -93,7 +93,10 @@ pub fn newest_session(data_root: &Path) -> Result<PathBuf> {
             continue;
         }
         let modified = session_mtime(&path);
-        if best.as_ref().is_none_or(|(t, p)| (modified, &path) > (*t, p)) {
+        if best
+            .as_ref()
+            .is_none_or(|(t, p)| (modified, &path) > (*t, p))
+        {
             best = Some((modified, path));
         }
     }
@@ -109,7 +112,11 @@ pub fn newest_session(data_root: &Path) -> Result<PathBuf> {
 /// checkout time, the manifest's content does not change that, but a live recording touches it).
 fn session_mtime(path: &Path) -> std::time::SystemTime {
     let manifest = path.join(files::MANIFEST);
-    let probe = if manifest.exists() { manifest } else { path.to_path_buf() };
+    let probe = if manifest.exists() {
+        manifest
+    } else {
+        path.to_path_buf()
+    };
     std::fs::metadata(probe)
         .and_then(|m| m.modified())
         .unwrap_or(std::time::UNIX_EPOCH)

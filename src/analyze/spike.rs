@@ -1,0 +1,151 @@
+//! Spike test: the three phases side by side, their change against the baseline, and the
+//! recovery time when per-request records allow it.
+
+use serde::Serialize;
+
+use super::figure::{Figure, PERCENT, REQ_PER_S, SECONDS};
+use super::scenarios::{ConsoleFallback, PhaseFigures, ScenarioRow};
+use super::stats::latency_stats;
+use super::{duration_between, file_name};
+use crate::ingest::SpikeRun;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SpikePhase {
+    pub name: String,
+    pub target_rps: Figure,
+    pub duration: Figure,
+    /// Requests sent / measured phase duration.
+    pub achieved_rps: Figure,
+    pub row: ScenarioRow,
+    pub avg_change_pct: Figure,
+    pub p95_change_pct: Figure,
+    pub start: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SpikeReport {
+    pub label: String,
+    pub source: String,
+    pub phases: Vec<SpikePhase>,
+    pub crash: Option<String>,
+    pub headline: String,
+}
+
+pub fn analyze(run: &SpikeRun, label: &str) -> SpikeReport {
+    let file = file_name(run.sources.file.as_deref());
+    let log = file_name(run.sources.log.as_deref());
+    let mut phases: Vec<SpikePhase> = run
+        .phases
+        .iter()
+        .map(|p| {
+            let stats = p.records.as_ref().and_then(|r| latency_stats(r).ok());
+            let records_source = format!(
+                "{file} all_results ({} records)",
+                p.records.as_ref().map_or(0, |r| r.len())
+            );
+            let console = p.console.as_ref();
+            let duration = console
+                .and_then(|c| duration_between(c.start, c.end))
+                .map(|d| (d, format!("{log} phase markers")));
+            let row = PhaseFigures {
+                test: "Spike",
+                name: &p.name,
+                file_name: &file,
+                analysis: p.file.as_ref(),
+                records: stats.as_ref().map(|s| (s, records_source.as_str())),
+                duration: duration.clone(),
+                console: console.map(|c| ConsoleFallback {
+                    log_name: log.clone(),
+                    total: c.total,
+                    successful: c.successful,
+                    avg_s: c.avg_s,
+                    p95_s: c.p95_s,
+                }),
+            }
+            .row();
+            let sent = row.requests.value;
+            SpikePhase {
+                name: p.name.clone(),
+                target_rps: Figure::from_option(
+                    console.and_then(|c| c.target_rps),
+                    REQ_PER_S,
+                    &log,
+                    "rate not recorded: needs the console log",
+                ),
+                duration: match &duration {
+                    Some((d, how)) => Figure::known(*d, SECONDS, how.clone())
+                        .method("next phase marker − this phase marker"),
+                    None => Figure::unavailable(
+                        SECONDS,
+                        "needs the time-stamped console log of this run",
+                    ),
+                },
+                achieved_rps: match (sent, &duration) {
+                    (Some(n), Some((d, how))) if *d > 0.0 => {
+                        Figure::known(n / d, REQ_PER_S, how.clone())
+                            .method("requests sent / measured phase duration")
+                    }
+                    _ => Figure::unavailable(
+                        REQ_PER_S,
+                        "needs the time-stamped console log of this run",
+                    ),
+                },
+                row,
+                avg_change_pct: Figure::unavailable(PERCENT, "no baseline phase"),
+                p95_change_pct: Figure::unavailable(PERCENT, "no baseline phase"),
+                start: console.and_then(|c| c.start).map(|t| t.to_rfc3339()),
+            }
+        })
+        .collect();
+    add_changes(&mut phases);
+    let headline = headline(&phases);
+    SpikeReport {
+        label: label.to_string(),
+        source: run.sources.describe(),
+        phases,
+        crash: run.crash.clone(),
+        headline,
+    }
+}
+
+fn change(value: &Figure, baseline: &Figure) -> Figure {
+    match (value.value, baseline.value) {
+        (Some(v), Some(b)) if b > 0.0 => {
+            Figure::known(100.0 * (v - b) / b, PERCENT, value.source.clone())
+                .method("(phase − baseline) / baseline")
+        }
+        _ => Figure::unavailable(PERCENT, "needs this phase's and the baseline's value"),
+    }
+}
+
+fn add_changes(phases: &mut [SpikePhase]) {
+    let Some(base) = phases
+        .iter()
+        .find(|p| p.name == "Baseline")
+        .map(|p| p.row.clone())
+    else {
+        return;
+    };
+    for p in phases.iter_mut().filter(|p| p.name != "Baseline") {
+        p.avg_change_pct = change(&p.row.avg, &base.avg);
+        p.p95_change_pct = change(&p.row.p95, &base.p95);
+    }
+}
+
+fn headline(phases: &[SpikePhase]) -> String {
+    let find = |n: &str| phases.iter().find(|p| p.name == n);
+    match (find("Baseline"), find("Spike")) {
+        (Some(b), Some(s)) => match (b.row.avg.value, s.row.avg.value, s.row.success_rate.value) {
+            (Some(bv), Some(sv), Some(ok)) if bv > 0.0 => format!(
+                "During the spike the average latency rose {:.1}× ({} → {}) with {:.1} % of requests successful.",
+                sv / bv,
+                crate::render::format::seconds(bv),
+                crate::render::format::seconds(sv),
+                ok
+            ),
+            _ => "The spike's latency change cannot be computed: a phase has no latency figures."
+                .into(),
+        },
+        _ => "Incomplete spike test: the baseline or spike phase is missing.".into(),
+    }
+}

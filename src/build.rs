@@ -1,0 +1,75 @@
+//! `report build`: session folder → ingest → analyze → charts → render, into out/<session>/.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::cli::{BuildArgs, OutputFormat};
+use crate::render::Outputs;
+use crate::{analyze, charts, ingest, render, session};
+
+/// Exit code when nothing usable was found.
+pub const EXIT_NOTHING_USABLE: u8 = 3;
+
+pub fn run(args: &BuildArgs) -> Result<ExitCode> {
+    let session_dir = match &args.session_dir {
+        Some(dir) => dir.clone(),
+        None => session::newest_session(&args.data_root)?,
+    };
+    let inputs = ingest::load_session(&session_dir)?;
+    for problem in &inputs.problems {
+        eprintln!("warning: {problem}");
+    }
+    if !inputs.has_results() {
+        eprintln!(
+            "error: nothing usable in {}: no results file (benchmark_results.json, advanced_test_results_*.json) and no console log of a test run{}",
+            session_dir.display(),
+            if inputs.problems.is_empty() {
+                ""
+            } else {
+                " (see the warnings above)"
+            }
+        );
+        return Ok(ExitCode::from(EXIT_NOTHING_USABLE));
+    }
+    let out_dir = args.out.join(&inputs.name);
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let analysis = analyze::analyze(&inputs);
+    let charts = charts::draw_all(&analysis, &out_dir, args.size);
+    let outputs = Outputs {
+        markdown: matches!(args.format, OutputFormat::Md | OutputFormat::All),
+        html: matches!(args.format, OutputFormat::Html | OutputFormat::All),
+    };
+    let written = render::write_report(
+        &analysis,
+        &charts,
+        &session_dir,
+        &out_dir,
+        outputs,
+        args.templates.as_deref(),
+    )?;
+    print_outcome(&out_dir, &written, &charts, inputs.problems.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_outcome(
+    out_dir: &Path,
+    written: &[PathBuf],
+    charts: &[charts::ChartOutcome],
+    problems: usize,
+) {
+    let drawn = charts.iter().filter(|c| c.not_drawn.is_none()).count();
+    println!("report written to {}", out_dir.display());
+    for path in written {
+        println!("  {}", path.display());
+    }
+    println!(
+        "  {drawn} chart(s) drawn, {} not drawn (reasons in the report)",
+        charts.len() - drawn
+    );
+    if problems > 0 {
+        println!("  {problems} input problem(s): listed under \"Inputs skipped or repaired\"");
+    }
+}

@@ -1,0 +1,165 @@
+//! Grouped bar charts with value labels: the shape of most of the report's charts.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::theme::{FONT, GRID, INK, PALETTE, Sizes};
+
+pub struct Series {
+    pub name: String,
+    /// One value per group; `None` leaves a gap (an unavailable figure is never drawn as 0).
+    pub values: Vec<Option<f64>>,
+}
+
+pub struct GroupedBars<'a> {
+    pub title: &'a str,
+    pub y_label: &'a str,
+    pub groups: Vec<String>,
+    pub series: Vec<Series>,
+    pub format: fn(f64) -> String,
+    /// Fixed top of the y axis (e.g. 100 for percentages).
+    pub y_max: Option<f64>,
+}
+
+impl GroupedBars<'_> {
+    pub fn has_data(&self) -> bool {
+        self.series
+            .iter()
+            .any(|s| s.values.iter().any(Option::is_some))
+    }
+
+    fn top(&self) -> f64 {
+        let max = self
+            .series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten())
+            .fold(0.0_f64, |m, v| m.max(*v));
+        // Headroom for value labels, which may stand upright above the tallest bar.
+        self.y_max
+            .unwrap_or(if max > 0.0 { max * 1.3 } else { 1.0 })
+    }
+
+    /// Draws into `area`; the caller owns the file.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        sizes: Sizes,
+    ) -> Result<(), String> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let n = self.groups.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                self.title,
+                (FONT, sizes.title)
+                    .into_font()
+                    .style(FontStyle::Bold)
+                    .color(&INK),
+            )
+            .margin(sizes.margin)
+            .x_label_area_size(sizes.label * 4)
+            .y_label_area_size(sizes.label * 4)
+            .build_cartesian_2d(0.0..n, 0.0..self.top())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .x_label_formatter(&|_| String::new())
+            .y_desc(self.y_label)
+            .y_label_formatter(&|v| super::bars_free_number(*v))
+            .label_style((FONT, sizes.tick).into_font().color(&INK))
+            .axis_desc_style((FONT, sizes.label).into_font().color(&INK))
+            .y_labels(8)
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(GRID)
+            .draw()
+            .map_err(err)?;
+        let count = self.series.len().max(1) as f64;
+        let slot = 0.8 / count;
+        let slot_px = (chart.backend_coord(&(slot, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0)
+            .max(1) as f64;
+        for (si, series) in self.series.iter().enumerate() {
+            let color = PALETTE[si % PALETTE.len()];
+            let bars: Vec<(f64, f64)> = series
+                .values
+                .iter()
+                .enumerate()
+                .filter_map(|(g, v)| v.map(|v| (g as f64 + 0.1 + si as f64 * slot, v)))
+                .collect();
+            chart
+                .draw_series(bars.iter().map(|(x, v)| {
+                    Rectangle::new([(*x, 0.0), (*x + slot * 0.92, *v)], color.filled())
+                }))
+                .map_err(err)?
+                .label(series.name.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 8), (x + 24, y + 8)], color.filled())
+                });
+            for (x, v) in &bars {
+                let text = (self.format)(*v);
+                let fits = text.chars().count() as f64 * 0.62 * sizes.value as f64 <= slot_px;
+                // Labels wider than their bar stand upright on it instead of overlapping neighbours.
+                let style = if fits {
+                    (FONT, sizes.value)
+                        .into_font()
+                        .color(&INK)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom))
+                } else {
+                    (FONT, sizes.value)
+                        .into_font()
+                        .transform(FontTransform::Rotate270)
+                        .color(&INK)
+                        .pos(Pos::new(HPos::Left, VPos::Center))
+                };
+                let (px, py) = chart.backend_coord(&(*x + slot * 0.46, *v));
+                let (ax, ay) = area.get_base_pixel();
+                area.draw(&Text::new(text, (px - ax, py - ay - 6), style))
+                    .map_err(err)?;
+            }
+        }
+        if self.series.len() > 1 {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .label_font((FONT, sizes.tick).into_font().color(&INK))
+                .background_style(WHITE.mix(0.85))
+                .border_style(GRID)
+                .draw()
+                .map_err(err)?;
+        }
+        // Group names under the axis, placed in pixels from the chart's own coordinates.
+        let name_style = (FONT, sizes.tick)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        let group_px =
+            (chart.backend_coord(&(1.0, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0).max(1) as f64;
+        let width_chars = ((group_px / (0.6 * sizes.tick as f64)) as usize).max(6);
+        for (g, name) in self.groups.iter().enumerate() {
+            let (px, py) = chart.backend_coord(&(g as f64 + 0.5, 0.0));
+            let (ax, ay) = area.get_base_pixel();
+            for (line_no, line) in wrap(name, width_chars).iter().take(4).enumerate() {
+                let y = py - ay + 10 + line_no as i32 * (sizes.tick as i32 + 4);
+                area.draw(&Text::new(line.clone(), (px - ax, y), name_style.clone()))
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Splits a label into lines of at most `width` characters at spaces.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}

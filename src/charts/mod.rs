@@ -1,0 +1,449 @@
+//! Charts: PNG files (default 1920×1080, for slides) drawn with plotters from the analysis. A
+//! chart without data is not drawn; its outcome says why, and the report repeats it.
+
+pub mod bars;
+pub mod lines;
+pub mod theme;
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use serde::Serialize;
+
+use crate::analyze::Analysis;
+use crate::analyze::figure::Figure;
+use crate::render::format;
+use bars::{GroupedBars, Series};
+use lines::{Line, LineChart};
+use theme::Sizes;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChartOutcome {
+    pub file: String,
+    pub title: String,
+    /// None when drawn; else why not.
+    pub not_drawn: Option<String>,
+    pub caption: String,
+}
+
+/// Tick labels on numeric axes without trailing zeros.
+pub fn bars_free_number(v: f64) -> String {
+    format::significant(v)
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
+}
+
+fn secs(v: f64) -> String {
+    format::seconds(v)
+}
+fn pct(v: f64) -> String {
+    format!("{v:.0} %")
+}
+fn pct1(v: f64) -> String {
+    format::percent(v)
+}
+fn rate(v: f64) -> String {
+    format::significant(v)
+}
+
+/// Draws every chart the analysis supports into `dir`.
+pub fn draw_all(analysis: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcome> {
+    theme::register_fonts();
+    let mut out = vec![
+        latency_comparison(analysis, dir, size),
+        throughput(analysis, dir, size),
+        success(analysis, dir, size),
+    ];
+    out.push(spike_phases(analysis, dir, size));
+    out.push(stress_steps(analysis, dir, size));
+    out.push(soak_minutes(analysis, dir, size));
+    out.extend(latency_over_time(analysis, dir, size));
+    out
+}
+
+fn outcome(
+    file: &str,
+    title: &str,
+    result: Result<(), String>,
+    caption: String,
+    not_drawn: Option<String>,
+) -> ChartOutcome {
+    let not_drawn = match (not_drawn, result) {
+        (Some(why), _) => Some(why),
+        (None, Err(e)) => Some(format!("drawing failed: {e}")),
+        (None, Ok(())) => None,
+    };
+    ChartOutcome {
+        file: file.into(),
+        title: title.into(),
+        not_drawn,
+        caption,
+    }
+}
+
+fn png<F>(dir: &Path, file: &str, size: (u32, u32), draw: F) -> Result<(), String>
+where
+    F: FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>, Sizes) -> Result<(), String>,
+{
+    let path = dir.join(file);
+    let root = BitMapBackend::new(&path, size).into_drawing_area();
+    root.fill(&theme::BACKGROUND).map_err(|e| e.to_string())?;
+    draw(&root, Sizes::for_height(size.1))?;
+    root.present()
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn values(rows: &[&Figure]) -> Vec<Option<f64>> {
+    rows.iter().map(|f| f.value).collect()
+}
+
+fn bar_chart(
+    dir: &Path,
+    file: &str,
+    size: (u32, u32),
+    spec: GroupedBars,
+    caption: String,
+    missing: &str,
+) -> ChartOutcome {
+    let title = spec.title.to_string();
+    if !spec.has_data() {
+        return outcome(file, &title, Ok(()), caption, Some(missing.to_string()));
+    }
+    let result = png(dir, file, size, |area, sizes| spec.draw(area, sizes));
+    outcome(file, &title, result, caption, None)
+}
+
+fn scenario_groups(a: &Analysis) -> Vec<String> {
+    a.scenarios
+        .iter()
+        .map(|r| format!("{}: {}", r.test, r.name))
+        .collect()
+}
+
+fn latency_comparison(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
+    let pick = |f: fn(&crate::analyze::scenarios::ScenarioRow) -> &Figure| {
+        values(&a.scenarios.iter().map(f).collect::<Vec<_>>())
+    };
+    let spec = GroupedBars {
+        title: "Latency by scenario",
+        y_label: "latency (s)",
+        groups: scenario_groups(a),
+        series: vec![
+            Series {
+                name: "average".into(),
+                values: pick(|r| &r.avg),
+            },
+            Series {
+                name: "p50".into(),
+                values: pick(|r| &r.p50),
+            },
+            Series {
+                name: "p95".into(),
+                values: pick(|r| &r.p95),
+            },
+            Series {
+                name: "p99".into(),
+                values: pick(|r| &r.p99),
+            },
+        ],
+        format: secs,
+        y_max: None,
+    };
+    let caption = "Average, p50, p95 and p99 latency of successful requests per scenario; missing bars are figures the inputs do not hold (see the table).".into();
+    bar_chart(
+        dir,
+        "latency_comparison.png",
+        size,
+        spec,
+        caption,
+        "no scenario has latency figures",
+    )
+}
+
+fn throughput(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
+    let spec = GroupedBars {
+        title: "Throughput by scenario",
+        y_label: "successful requests per second",
+        groups: scenario_groups(a),
+        series: vec![Series {
+            name: "req/s".into(),
+            values: values(
+                &a.scenarios
+                    .iter()
+                    .map(|r| &r.requests_per_s)
+                    .collect::<Vec<_>>(),
+            ),
+        }],
+        format: rate,
+        y_max: None,
+    };
+    bar_chart(
+        dir,
+        "throughput_comparison.png",
+        size,
+        spec,
+        "Successful requests per second of each scenario.".into(),
+        "no scenario has a measured duration",
+    )
+}
+
+fn success(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
+    let spec = GroupedBars {
+        title: "Success rate by scenario",
+        y_label: "successful requests (%)",
+        groups: scenario_groups(a),
+        series: vec![Series {
+            name: "success".into(),
+            values: values(
+                &a.scenarios
+                    .iter()
+                    .map(|r| &r.success_rate)
+                    .collect::<Vec<_>>(),
+            ),
+        }],
+        format: pct1,
+        y_max: Some(112.0),
+    };
+    bar_chart(
+        dir,
+        "success_rate.png",
+        size,
+        spec,
+        "Share of requests that succeeded, per scenario.".into(),
+        "no scenario has request counts",
+    )
+}
+
+fn spike_phases(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
+    let phases: Vec<(String, &crate::analyze::spike::SpikePhase)> = a
+        .spikes
+        .iter()
+        .flat_map(|s| {
+            s.phases
+                .iter()
+                .map(move |p| (format!("{}: {}", s.label, p.name), p))
+        })
+        .collect();
+    let spec = GroupedBars {
+        title: "Spike test: latency per phase",
+        y_label: "latency (s)",
+        groups: phases.iter().map(|(n, _)| n.clone()).collect(),
+        series: vec![
+            Series {
+                name: "average".into(),
+                values: phases.iter().map(|(_, p)| p.row.avg.value).collect(),
+            },
+            Series {
+                name: "p95".into(),
+                values: phases.iter().map(|(_, p)| p.row.p95.value).collect(),
+            },
+        ],
+        format: secs,
+        y_max: None,
+    };
+    let caption = a
+        .spikes
+        .first()
+        .map(|s| s.headline.clone())
+        .unwrap_or_default();
+    bar_chart(
+        dir,
+        "spike_phases.png",
+        size,
+        spec,
+        caption,
+        "no spike test in this session",
+    )
+}
+
+fn stress_steps(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
+    let file = "stress_steps.png";
+    let title = "Stress test: target vs achieved rate, and latency per step";
+    let Some(stress) = a.stresses.iter().find(|s| !s.steps.is_empty()) else {
+        let why = if a.stresses.is_empty() {
+            "no stress test in this session"
+        } else {
+            "the stress test's per-step figures are only in its console log, which is missing"
+        };
+        return outcome(file, title, Ok(()), String::new(), Some(why.into()));
+    };
+    let groups: Vec<String> = stress
+        .steps
+        .iter()
+        .map(|s| format!("{} req/s", format::significant(s.target_rps)))
+        .collect();
+    let rates = GroupedBars {
+        title: &format!("{}: requests per second, target vs achieved", stress.label),
+        y_label: "req/s",
+        groups: groups.clone(),
+        series: vec![
+            Series {
+                name: "target".into(),
+                values: stress.steps.iter().map(|s| Some(s.target_rps)).collect(),
+            },
+            Series {
+                name: "achieved (sent / step duration)".into(),
+                values: stress.steps.iter().map(|s| s.achieved_rps.value).collect(),
+            },
+        ],
+        format: rate,
+        y_max: None,
+    };
+    let latency = GroupedBars {
+        title: "average latency and success rate per step",
+        y_label: "latency (s)",
+        groups: stress
+            .steps
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} ({})",
+                    format::significant(s.target_rps),
+                    s.success_rate.value.map_or("n/a".into(), pct)
+                )
+            })
+            .collect(),
+        series: vec![Series {
+            name: "average latency".into(),
+            values: stress.steps.iter().map(|s| s.avg.value).collect(),
+        }],
+        format: secs,
+        y_max: None,
+    };
+    let result = png(dir, file, size, |area, sizes| {
+        let (top, bottom) = area.split_vertically(size.1 / 2);
+        rates.draw(&top, sizes)?;
+        latency.draw(&bottom, sizes)
+    });
+    outcome(file, title, result, stress.headline.clone(), None)
+}
+
+fn soak_minutes(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
+    let file = "soak_per_minute.png";
+    let title = "Soak test: latency per minute";
+    let Some(soak) = a.soaks.iter().find(|s| !s.minutes.is_empty()) else {
+        let why = if a.soaks.is_empty() {
+            "no soak test in this session"
+        } else {
+            "the soak test has no per-minute figures (interrupted, or no file)"
+        };
+        return outcome(file, title, Ok(()), String::new(), Some(why.into()));
+    };
+    let points = |f: fn(&crate::analyze::soak::SoakMinute) -> &Figure| {
+        soak.minutes
+            .iter()
+            .filter_map(|m| f(m).value.map(|v| (f64::from(m.minute), v)))
+            .collect()
+    };
+    let mean = soak.overall.as_ref().and_then(|o| o.avg.value);
+    let chart = LineChart {
+        title: &format!(
+            "{}: latency per minute (blocks of requests, as the script counts them)",
+            soak.label
+        ),
+        x_label: "minute",
+        y_label: "latency (s)",
+        lines: vec![
+            Line {
+                name: "average".into(),
+                points: points(|m| &m.avg),
+                dashed: false,
+            },
+            Line {
+                name: "p95".into(),
+                points: points(|m| &m.p95),
+                dashed: true,
+            },
+        ],
+        band: mean.map(|m| (m * 0.9, m * 1.1, "±10 % of the overall average".to_string())),
+    };
+    let result = png(dir, file, size, |area, sizes| chart.draw(area, sizes));
+    outcome(file, title, result, soak.verdict.clone(), None)
+}
+
+fn latency_over_time(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcome> {
+    let title = "Latency over time";
+    if a.timelines.is_empty() {
+        return vec![outcome(
+            "latency_over_time.png",
+            title,
+            Ok(()),
+            String::new(),
+            Some(
+                "no per-request records: the scripts strip all_results unless told to keep them"
+                    .into(),
+            ),
+        )];
+    }
+    a.timelines
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let file = if i == 0 {
+                "latency_over_time.png".to_string()
+            } else {
+                format!("latency_over_time_{}.png", i + 1)
+            };
+            let pts = |f: fn(&crate::analyze::windows::WindowRow) -> Option<f64>| {
+                t.windows
+                    .iter()
+                    .filter_map(|w| f(w).map(|v| (w.offset_s, v)))
+                    .collect()
+            };
+            let latency = LineChart {
+                title: &format!(
+                    "{}: latency per {} s window (by request end time)",
+                    t.label, t.window_s
+                ),
+                x_label: "seconds from the first window",
+                y_label: "latency (s)",
+                lines: vec![
+                    Line {
+                        name: "p50".into(),
+                        points: pts(|w| w.p50),
+                        dashed: false,
+                    },
+                    Line {
+                        name: "p95".into(),
+                        points: pts(|w| w.p95),
+                        dashed: false,
+                    },
+                    Line {
+                        name: "p99".into(),
+                        points: pts(|w| w.p99),
+                        dashed: true,
+                    },
+                ],
+                band: None,
+            };
+            let completed = LineChart {
+                title: "requests completed per second",
+                x_label: "seconds from the first window",
+                y_label: "req/s",
+                lines: vec![Line {
+                    name: "completed/s".into(),
+                    points: t
+                        .windows
+                        .iter()
+                        .map(|w| (w.offset_s, w.completed_per_s))
+                        .collect(),
+                    dashed: false,
+                }],
+                band: None,
+            };
+            let result = png(dir, &file, size, |area, sizes| {
+                let (top, bottom) = area.split_vertically(size.1 * 3 / 5);
+                latency.draw(&top, sizes)?;
+                completed.draw(&bottom, sizes)
+            });
+            let caption = format!(
+                "Exact p50/p95/p99 per {} s window from {} per-request records ({}).",
+                t.window_s,
+                t.windows.iter().map(|w| w.requests).sum::<u64>(),
+                t.source
+            );
+            outcome(&file, title, result, caption, None)
+        })
+        .collect()
+}

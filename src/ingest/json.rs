@@ -1,0 +1,239 @@
+//! Reading one results file: Python's non-standard number tokens, syntax errors with line and
+//! column, shape errors with the JSON path, then the value checks of [`super::results`].
+
+use std::path::Path;
+
+use super::Parsed;
+use super::problem::Problem;
+use super::results::{AdvancedFile, BasicScenario};
+
+/// Python's `json.dump` writes `NaN`, `Infinity` and `-Infinity` for non-finite floats; JSON has
+/// no such tokens. They are turned into `null` outside strings, and counted.
+pub fn replace_python_non_finite(text: &str) -> (String, usize) {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut replaced = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    let mut copied_to = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        let token = ["-Infinity", "Infinity", "NaN"]
+            .into_iter()
+            .find(|t| text[i..].starts_with(t));
+        if let Some(token) = token {
+            out.push_str(&text[copied_to..i]);
+            out.push_str("null");
+            i += token.len();
+            copied_to = i;
+            replaced += 1;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied_to..]);
+    (out, replaced)
+}
+
+/// Reads one `.json` file of the session. `Ok(None)` when it is JSON but not a results file of
+/// the scripts (reported as a note); `Err` with the file and place when it cannot be used.
+pub(super) fn read_results_file(
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Parsed>, Box<Problem>> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Box::new(Problem::skipped(path, "", format!("cannot read: {e}"))))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Box::new(Problem::skipped(
+            path,
+            format!("byte {}", e.utf8_error().valid_up_to()),
+            "not UTF-8 text",
+        ))
+    })?;
+    let (text, replaced) = replace_python_non_finite(&text);
+    if replaced > 0 {
+        problems.push(Problem::note(
+            path,
+            "",
+            format!("{replaced} NaN/Infinity value(s) written by Python read as missing"),
+        ));
+    }
+    let shape = text.trim_start().as_bytes().first().copied();
+    let parsed = match shape {
+        Some(b'[') => parse::<Vec<BasicScenario>>(path, &text).map(|mut scenarios| {
+            scenarios.retain_mut(|s| {
+                let place = format!("$[{}]", s.scenario.as_deref().unwrap_or("?"));
+                s.validate(path, &place, problems)
+            });
+            Parsed::Basic(scenarios)
+        })?,
+        Some(b'{') => {
+            let mut file = parse::<AdvancedFile>(path, &text)?;
+            if file.spike.is_none() && file.stress.is_none() && file.soak.is_none() {
+                problems.push(Problem::note(path, "", "JSON object without a spike, stress or soak key: not a results file of the test scripts; ignored"));
+                return Ok(None);
+            }
+            validate_advanced(&mut file, path, problems);
+            Parsed::Advanced(Box::new(file))
+        }
+        _ => {
+            return Err(Box::new(Problem::skipped(
+                path,
+                "line 1, column 1",
+                if text.trim().is_empty() {
+                    "empty file".to_string()
+                } else {
+                    "not JSON: expected `[` or `{`".to_string()
+                },
+            )));
+        }
+    };
+    Ok(Some(parsed))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, Box<Problem>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        let place = format!("line {}, column {}", inner.line(), inner.column());
+        let json_path = e.path().to_string();
+        let what = if inner.is_eof() {
+            "truncated JSON (the file ends early; was it still being written?)".to_string()
+        } else if inner.is_syntax() {
+            format!("not valid JSON: {inner}")
+        } else {
+            format!("unexpected shape at {json_path}: {inner}")
+        };
+        Box::new(Problem::skipped(path, place, what))
+    })?;
+    de.end().map_err(|e| {
+        Box::new(Problem::skipped(
+            path,
+            format!("line {}, column {}", e.line(), e.column()),
+            "text after the JSON value",
+        ))
+    })?;
+    Ok(value)
+}
+
+fn validate_advanced(file: &mut AdvancedFile, path: &Path, problems: &mut Vec<Problem>) {
+    if let Some(spike) = file.spike.as_mut() {
+        for (key, analysis) in [
+            ("baseline_results", &mut spike.baseline_results),
+            ("spike_results", &mut spike.spike_results),
+            ("recovery_results", &mut spike.recovery_results),
+        ] {
+            if let Some(a) = analysis.as_mut() {
+                a.validate(path, &format!("$.spike.{key}"), problems);
+            }
+        }
+        note_records(&spike.all_results, path, "$.spike.all_results", problems);
+    }
+    if let Some(stress) = file.stress.as_mut() {
+        note_records(&stress.all_results, path, "$.stress.all_results", problems);
+    }
+    if let Some(soak) = file.soak.as_mut() {
+        if let Some(a) = soak.overall_analysis.as_mut() {
+            a.validate(path, "$.soak.overall_analysis", problems);
+        }
+        for (i, chunk) in soak.per_minute_chunks.iter_mut().enumerate() {
+            chunk.validate(path, &format!("$.soak.per_minute_chunks[{i}]"), problems);
+        }
+        note_records(&soak.all_results, path, "$.soak.all_results", problems);
+    }
+}
+
+fn note_records(
+    records: &super::records::RequestColumns,
+    path: &Path,
+    place: &str,
+    problems: &mut Vec<Problem>,
+) {
+    for (count, what) in [
+        (
+            records.dropped,
+            "item(s) without a boolean `success` dropped",
+        ),
+        (
+            records.bad_timestamps,
+            "record(s) with an unreadable timestamp kept without a time",
+        ),
+        (
+            records.bad_latencies,
+            "record(s) with a negative, non-finite or above-a-day latency kept without a latency",
+        ),
+    ] {
+        if count > 0 {
+            problems.push(Problem::value_ignored(
+                path,
+                place,
+                format!("{count} {what}"),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_non_finite_tokens_become_null_outside_strings_only() {
+        let (out, n) = replace_python_non_finite(
+            r#"{"a": NaN, "b": "NaN \" Infinity", "c": [-Infinity, Infinity]}"#,
+        );
+        assert_eq!(
+            out,
+            r#"{"a": null, "b": "NaN \" Infinity", "c": [null, null]}"#
+        );
+        assert_eq!(n, 3);
+    }
+
+    fn problem_for(text: &str) -> Problem {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("advanced_test_results_x.json");
+        std::fs::write(&path, text).unwrap();
+        match read_results_file(&path, &mut Vec::new()) {
+            Err(p) => *p,
+            Ok(_) => panic!("expected a problem for {text:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_truncation_and_shape_errors_name_the_place() {
+        let p = problem_for("{\n  \"spike\": {\n    \"baseline_results\": {\"total\": 5,,}\n");
+        // Column 37 is the second comma: 4 spaces, "baseline_results" (18), `: {` (3), "total" (7), `: 5,` (4).
+        assert_eq!(p.place, "line 3, column 37");
+        assert!(p.message.starts_with("not valid JSON"), "{}", p.message);
+
+        let p = problem_for("{\"spike\": {\"baseline_results\": {\"total\": 5");
+        assert!(p.message.starts_with("truncated JSON"), "{}", p.message);
+
+        let p = problem_for("{\"spike\": {\"baseline_results\": {\"total\": \"many\"}}}");
+        assert!(
+            p.message.contains("$.spike.baseline_results.total")
+                || p.message.contains("spike.baseline_results.total"),
+            "{}",
+            p.message
+        );
+
+        let p = problem_for("");
+        assert_eq!(p.message, "empty file");
+    }
+}

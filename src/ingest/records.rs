@@ -1,0 +1,182 @@
+//! Per-request records (`all_results`), read straight into columns: a soak file can hold millions
+//! of them, so no per-record struct is kept and timestamps are parsed once, while reading.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use serde::de::{Deserializer, SeqAccess, Visitor};
+
+use super::results::MAX_PLAUSIBLE_LATENCY_S;
+
+/// `all_results` as columns. Timestamps are the scripts' zone-less local end times, kept as
+/// microseconds since 1970-01-01 of that local clock; the session's UTC offset is applied later.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestColumns {
+    pub end_local_us: Vec<Option<i64>>,
+    pub latency_s: Vec<Option<f64>>,
+    pub success: Vec<bool>,
+    pub tokens: Vec<Option<u64>>,
+    /// Error text of failed requests (None for successes).
+    pub error: Vec<Option<String>>,
+    /// Records whose timestamp could not be read (kept, without a time).
+    pub bad_timestamps: usize,
+    /// Records whose latency was negative, not finite or above a day (kept, without a latency).
+    pub bad_latencies: usize,
+    /// Items that were not objects with a boolean `success` (dropped).
+    pub dropped: usize,
+}
+
+impl RequestColumns {
+    pub fn len(&self) -> usize {
+        self.success.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.success.is_empty()
+    }
+
+    /// Rows `start..end` as a new set of columns (phases are consecutive blocks of records).
+    pub fn slice(&self, start: usize, end: usize) -> RequestColumns {
+        let end = end.min(self.len());
+        let start = start.min(end);
+        RequestColumns {
+            end_local_us: self.end_local_us[start..end].to_vec(),
+            latency_s: self.latency_s[start..end].to_vec(),
+            success: self.success[start..end].to_vec(),
+            tokens: self.tokens[start..end].to_vec(),
+            error: self.error[start..end].to_vec(),
+            ..Default::default()
+        }
+    }
+
+    fn push(&mut self, row: Row<'_>) {
+        let Some(success) = row.success else {
+            self.dropped += 1;
+            return;
+        };
+        let ts = row.timestamp.as_deref().and_then(parse_local_timestamp);
+        if ts.is_none() {
+            self.bad_timestamps += 1;
+        }
+        let latency = row
+            .latency
+            .filter(|l| l.is_finite() && (0.0..=MAX_PLAUSIBLE_LATENCY_S).contains(l));
+        if row.latency.is_some() && latency.is_none() {
+            self.bad_latencies += 1;
+        }
+        self.end_local_us.push(ts);
+        self.latency_s.push(latency);
+        self.success.push(success);
+        self.tokens.push(row.tokens);
+        self.error.push(if success {
+            None
+        } else {
+            Some(row.error.unwrap_or_default())
+        });
+    }
+}
+
+/// Parses `2026-11-26T16:50:05.877537` or `2026-11-26T16:50:05` (Python drops a zero fraction);
+/// a space instead of `T` is accepted too.
+pub fn parse_local_timestamp(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let parsed = text
+        .parse::<NaiveDateTime>()
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f"))
+        .ok()?;
+    Some(parsed.and_utc().timestamp_micros())
+}
+
+/// One item as written; unknown fields are ignored, wrong types make the item a dropped one.
+#[derive(Deserialize)]
+struct Row<'a> {
+    #[serde(default)]
+    success: Option<bool>,
+    #[serde(default)]
+    latency: Option<f64>,
+    #[serde(default)]
+    tokens: Option<u64>,
+    #[serde(default, borrow)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// An item that is not even a well-typed object: counted, never fatal.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Item<'a> {
+    #[serde(borrow)]
+    Row(Row<'a>),
+    Other(serde::de::IgnoredAny),
+}
+
+impl<'de> Deserialize<'de> for RequestColumns {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ColumnsVisitor;
+        impl<'de> Visitor<'de> for ColumnsVisitor {
+            type Value = RequestColumns;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of per-request records")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut columns = RequestColumns::default();
+                while let Some(item) = seq.next_element::<Item<'de>>()? {
+                    match item {
+                        Item::Row(row) => columns.push(row),
+                        Item::Other(_) => columns.dropped += 1,
+                    }
+                }
+                Ok(columns)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(RequestColumns::default())
+            }
+        }
+        deserializer.deserialize_any(ColumnsVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_timestamp_forms_parse_to_the_same_clock() {
+        let with = parse_local_timestamp("2026-11-26T16:50:05.500000").unwrap();
+        let without = parse_local_timestamp("2026-11-26T16:50:05").unwrap();
+        assert_eq!(with - without, 500_000);
+        // Days from 1970-01-01 to 2026-11-26, computed with Python's datetime.date.
+        let days = 20_783_i64;
+        assert_eq!(
+            without,
+            (days * 86_400 + 16 * 3600 + 50 * 60 + 5) * 1_000_000
+        );
+    }
+
+    #[test]
+    fn records_become_columns_and_odd_items_are_counted() {
+        let json = r#"[
+            {"success": true, "latency": 0.5, "tokens": 10, "timestamp": "2026-11-26T16:50:05"},
+            {"success": false, "latency": 60.1, "error": "timeout", "timestamp": "bad"},
+            {"success": true, "latency": -3, "tokens": 5, "timestamp": "2026-11-26T16:50:06.25"},
+            42,
+            {"latency": 1.0}
+        ]"#;
+        let c: RequestColumns = serde_json::from_str(json).unwrap();
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.success, vec![true, false, true]);
+        assert_eq!(c.latency_s, vec![Some(0.5), Some(60.1), None]);
+        assert_eq!(c.tokens, vec![Some(10), None, Some(5)]);
+        assert_eq!(c.error, vec![None, Some("timeout".to_string()), None]);
+        assert_eq!(c.bad_timestamps, 1);
+        assert_eq!(c.bad_latencies, 1);
+        assert_eq!(c.dropped, 2);
+        assert_eq!(
+            c.end_local_us[2].unwrap() - c.end_local_us[0].unwrap(),
+            1_250_000
+        );
+    }
+}

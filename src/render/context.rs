@@ -1,0 +1,338 @@
+//! The template context: every table pre-formatted into strings (templates stay logic-free),
+//! with its notes.
+
+use serde::Serialize;
+
+use super::format;
+use super::notes::Notes;
+use crate::analyze::Analysis;
+use crate::analyze::stats::PERCENTILE_METHOD;
+use crate::analyze::stress::thresholds_text;
+use crate::charts::ChartOutcome;
+
+pub const NEEDS_COLLECT: &str =
+    "needs a cluster recording (`report collect`); this session has none";
+
+#[derive(Serialize)]
+pub struct Table {
+    pub rows: Vec<Vec<String>>,
+    pub notes: String,
+}
+
+#[derive(Serialize)]
+pub struct SpikeCtx {
+    pub label: String,
+    pub source: String,
+    pub headline: String,
+    pub crash: Option<String>,
+    pub table: Table,
+}
+
+#[derive(Serialize)]
+pub struct StressCtx {
+    pub label: String,
+    pub source: String,
+    pub headline: String,
+    pub table: Table,
+    pub thresholds: String,
+    pub facts: Table,
+    pub notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct SoakCtx {
+    pub label: String,
+    pub source: String,
+    pub verdict: String,
+    pub interrupted: bool,
+    pub minutes_source: String,
+    pub table: Table,
+    pub clock_table: Option<Table>,
+}
+
+#[derive(Serialize)]
+pub struct ProblemCtx {
+    pub file: String,
+    pub place: String,
+    pub message: String,
+    pub outcome: String,
+}
+
+#[derive(Serialize)]
+pub struct Context {
+    pub session: String,
+    pub session_dir: String,
+    pub version: String,
+    pub generated_at: String,
+    pub clock: String,
+    pub headlines: Vec<String>,
+    pub scenarios: Table,
+    pub percentile_method: String,
+    pub spikes: Vec<SpikeCtx>,
+    pub stresses: Vec<StressCtx>,
+    pub soaks: Vec<SoakCtx>,
+    pub charts: Vec<ChartOutcome>,
+    pub autoscaling: Vec<(String, String)>,
+    pub problems: Vec<ProblemCtx>,
+    pub files_used: Vec<String>,
+    pub missing_tests: Vec<String>,
+}
+
+pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &str) -> Context {
+    let mut headlines: Vec<String> = Vec::new();
+    headlines.extend(
+        a.spikes
+            .iter()
+            .map(|s| format!("{}: {}", s.label, s.headline)),
+    );
+    headlines.extend(
+        a.stresses
+            .iter()
+            .map(|s| format!("{}: {}", s.label, s.headline)),
+    );
+    headlines.extend(
+        a.soaks
+            .iter()
+            .map(|s| format!("{}: {}", s.label, s.verdict)),
+    );
+    let missing_tests = [
+        (
+            a.scenarios.iter().all(|r| r.test != "Basic load"),
+            "basic load test (benchmark_results.json)",
+        ),
+        (a.spikes.is_empty(), "spike test"),
+        (a.stresses.is_empty(), "stress test"),
+        (a.soaks.is_empty(), "soak test"),
+    ]
+    .into_iter()
+    .filter(|(missing, _)| *missing)
+    .map(|(_, name)| name.to_string())
+    .collect();
+    Context {
+        session: a.session.clone(),
+        session_dir: session_dir.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        clock: format!(
+            "The scripts' zone-less timestamps were read as UTC{:+} h ({}).",
+            f64::from(a.clock.utc_offset_seconds) / 3600.0,
+            a.clock.source
+        ),
+        headlines,
+        scenarios: scenario_table(a),
+        percentile_method: PERCENTILE_METHOD.to_string(),
+        spikes: a.spikes.iter().map(spike_ctx).collect(),
+        stresses: a.stresses.iter().map(stress_ctx).collect(),
+        soaks: a.soaks.iter().map(soak_ctx).collect(),
+        charts: charts.to_vec(),
+        autoscaling: autoscaling_items(),
+        problems: a
+            .problems
+            .iter()
+            .map(|p| ProblemCtx {
+                file: p.file.display().to_string(),
+                place: p.place.clone(),
+                message: p.message.clone(),
+                outcome: p.outcome.to_string(),
+            })
+            .collect(),
+        files_used: a.files_used.clone(),
+        missing_tests,
+    }
+}
+
+fn scenario_table(a: &Analysis) -> Table {
+    let mut notes = Notes::default();
+    let rows = a
+        .scenarios
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.test.clone(), r.name.clone()];
+            for f in [
+                &r.requests,
+                &r.success_rate,
+                &r.avg,
+                &r.p50,
+                &r.p95,
+                &r.p99,
+                &r.min,
+                &r.max,
+                &r.requests_per_s,
+                &r.tokens_per_s,
+            ] {
+                row.push(notes.cell(f));
+            }
+            row.push(r.source.clone());
+            row
+        })
+        .collect();
+    Table {
+        rows,
+        notes: notes.markdown(),
+    }
+}
+
+fn spike_ctx(s: &crate::analyze::spike::SpikeReport) -> SpikeCtx {
+    let mut notes = Notes::default();
+    let rows = s
+        .phases
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                notes.cell(&p.target_rps),
+                notes.cell(&p.achieved_rps),
+                notes.cell(&p.duration),
+                notes.cell(&p.row.requests),
+                notes.cell(&p.row.success_rate),
+                notes.cell(&p.row.avg),
+                notes.cell(&p.row.p95),
+                if p.name == "Baseline" {
+                    "—".into()
+                } else {
+                    notes.change_cell(&p.avg_change_pct)
+                },
+                if p.name == "Baseline" {
+                    "—".into()
+                } else {
+                    notes.change_cell(&p.p95_change_pct)
+                },
+                notes.missing(NEEDS_COLLECT),
+            ]
+        })
+        .collect();
+    SpikeCtx {
+        label: s.label.clone(),
+        source: s.source.clone(),
+        headline: s.headline.clone(),
+        crash: s.crash.clone(),
+        table: Table {
+            rows,
+            notes: notes.markdown(),
+        },
+    }
+}
+
+fn stress_ctx(s: &crate::analyze::stress::StressReport) -> StressCtx {
+    let mut notes = Notes::default();
+    let rows = s
+        .steps
+        .iter()
+        .map(|st| {
+            vec![
+                format::significant(st.target_rps),
+                notes.cell(&st.achieved_rps),
+                notes.cell(&st.requests),
+                notes.cell(&st.duration),
+                notes.missing(NEEDS_COLLECT),
+                notes.cell(&st.success_rate),
+                notes.cell(&st.avg),
+                st.status.to_string(),
+            ]
+        })
+        .collect();
+    let mut fact_notes = Notes::default();
+    let facts = vec![
+        vec![
+            "Breaking point".to_string(),
+            fact_notes.cell(&s.breaking_point),
+        ],
+        vec!["Maximum rate tested".into(), fact_notes.cell(&s.max_tested)],
+        vec![
+            "Highest stable step (target)".into(),
+            fact_notes.cell(&s.max_stable_target),
+        ],
+        vec![
+            "Maximum stable throughput (achieved)".into(),
+            fact_notes.cell(&s.max_stable_achieved),
+        ],
+    ];
+    StressCtx {
+        label: s.label.clone(),
+        source: s.source.clone(),
+        headline: s.headline.clone(),
+        table: Table {
+            rows,
+            notes: notes.markdown(),
+        },
+        thresholds: thresholds_text(),
+        facts: Table {
+            rows: facts,
+            notes: fact_notes.markdown(),
+        },
+        notes: s.notes.clone(),
+    }
+}
+
+fn soak_ctx(s: &crate::analyze::soak::SoakReport) -> SoakCtx {
+    let mut notes = Notes::default();
+    let rows = s
+        .minutes
+        .iter()
+        .map(|m| {
+            vec![
+                m.minute.to_string(),
+                notes.cell(&m.requests),
+                notes.cell(&m.avg),
+                notes.cell(&m.p95),
+                notes.cell(&m.success_rate),
+                notes.change_cell(&m.avg_vs_mean_pct),
+                notes.missing(NEEDS_COLLECT),
+            ]
+        })
+        .collect();
+    let clock_table = (!s.clock_minutes.is_empty()).then(|| {
+        let rows = s
+            .clock_minutes
+            .iter()
+            .map(|w| {
+                let opt = |v: Option<f64>| v.map_or("n/a".to_string(), format::seconds);
+                vec![
+                    w.start.format("%H:%M").to_string(),
+                    w.requests.to_string(),
+                    format::percent(if w.requests > 0 {
+                        100.0 * w.successful as f64 / w.requests as f64
+                    } else {
+                        0.0
+                    }),
+                    opt(w.avg),
+                    opt(w.p50),
+                    opt(w.p95),
+                    opt(w.p99),
+                ]
+            })
+            .collect();
+        Table {
+            rows,
+            notes: String::new(),
+        }
+    });
+    SoakCtx {
+        label: s.label.clone(),
+        source: s.source.clone(),
+        verdict: s.verdict.clone(),
+        interrupted: s.interrupted,
+        minutes_source: s.minutes_source.clone(),
+        table: Table {
+            rows,
+            notes: notes.markdown(),
+        },
+        clock_table,
+    }
+}
+
+/// The guide's "Auto-Scaling Metrics" checklist; every item needs the cluster recording.
+fn autoscaling_items() -> Vec<(String, String)> {
+    [
+        "Time to scale up (baseline → spike)",
+        "Time to scale down (spike → baseline)",
+        "Maximum pods reached",
+        "CPU utilization at each pod count",
+        "HPA events timeline",
+        "Pod memory during the soak test",
+        "Pod restarts and OOMKills",
+    ]
+    .into_iter()
+    .map(|item| (item.to_string(), format!("n/a: {NEEDS_COLLECT}")))
+    .collect()
+}

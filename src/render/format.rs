@@ -1,0 +1,56 @@
+//! Human formatting of figures: `3.52 s`, `98.0 %`, `2.95 req/s`.
+
+/// Seconds with three significant digits (0.394 s, 3.52 s, 12.4 s), milliseconds never.
+pub fn seconds(v: f64) -> String {
+    format!("{} s", significant(v))
+}
+
+pub fn percent(v: f64) -> String {
+    format!("{v:.1} %")
+}
+
+/// Three significant digits, at least one decimal below 1000.
+pub fn significant(v: f64) -> String {
+    let a = v.abs();
+    if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// A value in its unit, for tables.
+pub fn with_unit(v: f64, unit: &str) -> String {
+    match unit {
+        "s" => seconds(v),
+        "%" => percent(v),
+        "requests" => format!("{v:.0}"),
+        "" => significant(v),
+        other => format!("{} {other}", significant(v)),
+    }
+}
+
+/// A signed change in percent: `+12.5 %`.
+pub fn change(v: f64) -> String {
+    format!("{v:+.1} %")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_formats() {
+        assert_eq!(seconds(3.5213), "3.52 s");
+        assert_eq!(seconds(0.39379), "0.394 s");
+        assert_eq!(seconds(12.44), "12.4 s");
+        assert_eq!(percent(98.0), "98.0 %");
+        assert_eq!(with_unit(2.9526, "req/s"), "2.95 req/s");
+        assert_eq!(with_unit(600.0, "requests"), "600");
+        assert_eq!(change(572.6), "+572.6 %");
+    }
+}
