@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::figure::{Figure, PERCENT, REQ_PER_S, SECONDS};
 use super::scenarios::{ConsoleFallback, PhaseFigures, ScenarioRow};
 use super::stats::latency_stats;
+use super::stress::achieved_rate;
 use super::{duration_between, file_name};
 use crate::ingest::SpikeRun;
 
@@ -81,10 +82,12 @@ pub fn analyze(run: &SpikeRun, label: &str) -> SpikeReport {
                     ),
                 },
                 achieved_rps: match (sent, &duration) {
-                    (Some(n), Some((d, how))) if *d > 0.0 => {
+                    (Some(n), Some((d, how))) if *d > 0.0 => achieved_rate(
+                        n / d,
+                        console.and_then(|c| c.target_rps),
                         Figure::known(n / d, REQ_PER_S, how.clone())
-                            .method("requests sent / measured phase duration")
-                    }
+                            .method("requests sent / measured phase duration"),
+                    ),
                     _ => Figure::unavailable(
                         REQ_PER_S,
                         "needs the time-stamped console log of this run",

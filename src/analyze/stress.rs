@@ -40,6 +40,19 @@ pub struct StressReport {
     pub headline: String,
 }
 
+/// Flags an achieved rate below [`ACHIEVED_RATE_FLOOR`] of its target: the load that was
+/// claimed was not the load that was sent.
+pub fn achieved_rate(rate: f64, target: Option<f64>, figure: Figure) -> Figure {
+    match target {
+        Some(t) if t > 0.0 && rate < ACHIEVED_RATE_FLOOR * t => figure.flag(format!(
+            "{:.0} % of the {} req/s target: the client could not send the planned load",
+            100.0 * rate / t,
+            t
+        )),
+        _ => figure,
+    }
+}
+
 pub const STATUS_GOOD: &str = "✅ good";
 pub const STATUS_DEGRADING: &str = "⚠️ degrading";
 pub const STATUS_BREAKING: &str = "❌ breaking";
@@ -59,20 +72,12 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
                 .map(|n| n as f64)
                 .or_else(|| s.planned_s.map(|p| p * s.target_rps));
             let achieved = match (requests, duration) {
-                (Some(n), Some(d)) if d > 0.0 => {
-                    let rate = n / d;
-                    let fig = Figure::known(rate, REQ_PER_S, &log)
-                        .method("requests sent / time between the step's start and end lines");
-                    if rate < ACHIEVED_RATE_FLOOR * s.target_rps {
-                        fig.flag(format!(
-                            "{:.0} % of the {} req/s target",
-                            100.0 * rate / s.target_rps,
-                            s.target_rps
-                        ))
-                    } else {
-                        fig
-                    }
-                }
+                (Some(n), Some(d)) if d > 0.0 => achieved_rate(
+                    n / d,
+                    Some(s.target_rps),
+                    Figure::known(n / d, REQ_PER_S, &log)
+                        .method("requests sent / time between the step's start and end lines"),
+                ),
                 _ => Figure::unavailable(
                     REQ_PER_S,
                     "needs the step's time-stamped start and end lines",
@@ -148,7 +153,7 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
     }
     let headline = match (max_stable_target, max_stable_achieved) {
         (Some(t), Some(a)) => format!(
-            "Stable up to the {t} req/s step, where {a:.1} req/s were really sent; breaking point: {}.",
+            "Highest step below the breaking criteria: {t} req/s targeted, {a:.1} req/s really sent; breaking point: {}.",
             breaking_point
                 .value
                 .map_or("none reached".to_string(), |b| format!("{b} req/s"))

@@ -17,6 +17,21 @@ use bars::{GroupedBars, Series};
 use lines::{Line, LineChart};
 use theme::Sizes;
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tick_labels_drop_only_decimal_zeros() {
+        assert_eq!(super::bars_free_number(100.0), "100");
+        assert_eq!(
+            super::bars_free_number(50.0),
+            "50.0".trim_end_matches('0').trim_end_matches('.')
+        );
+        assert_eq!(super::bars_free_number(2.5), "2.5");
+        assert_eq!(super::bars_free_number(0.0), "0");
+        assert_eq!(super::bars_free_number(1500.0), "1500");
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ChartOutcome {
     pub file: String,
@@ -28,10 +43,12 @@ pub struct ChartOutcome {
 
 /// Tick labels on numeric axes without trailing zeros.
 pub fn bars_free_number(v: f64) -> String {
-    format::significant(v)
-        .trim_end_matches('0')
-        .trim_end_matches('.')
-        .to_string()
+    let text = format::significant(v);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }
 
 fn secs(v: f64) -> String {

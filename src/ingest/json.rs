@@ -59,6 +59,15 @@ pub(super) fn read_results_file(
 ) -> Result<Option<Parsed>, Box<Problem>> {
     let bytes = std::fs::read(path)
         .map_err(|e| Box::new(Problem::skipped(path, "", format!("cannot read: {e}"))))?;
+    parse_results_bytes(path, bytes, problems)
+}
+
+/// Parses the bytes of a results file named `path` (see [`read_results_file`]).
+pub(super) fn parse_results_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Parsed>, Box<Problem>> {
     let text = String::from_utf8(bytes).map_err(|e| {
         Box::new(Problem::skipped(
             path,

@@ -4,6 +4,8 @@
 
 pub mod console;
 pub mod json;
+#[cfg(test)]
+mod never_panics;
 pub mod problem;
 pub mod records;
 pub mod results;

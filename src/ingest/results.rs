@@ -121,6 +121,15 @@ pub struct SoakResult {
     pub all_results: RequestColumns,
 }
 
+/// Huge values in scientific notation, so a message never prints 300 digits.
+fn shown_number(v: f64) -> String {
+    if v.abs() >= 1e6 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 /// Latency fields shared by both shapes, checked the same way.
 fn check_latency(value: &mut Option<f64>, file: &Path, place: &str, problems: &mut Vec<Problem>) {
     let Some(v) = *value else { return };
@@ -137,7 +146,7 @@ fn check_latency(value: &mut Option<f64>, file: &Path, place: &str, problems: &m
         problems.push(Problem::value_ignored(
             file,
             place,
-            format!("latency {v} {reason}"),
+            format!("latency {} {reason}", shown_number(v)),
         ));
         *value = None;
     }
