@@ -17,7 +17,9 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         Some(dir) => dir.clone(),
         None => session::newest_session(&args.data_root)?,
     };
+    let timer = StageTimer::from_env();
     let inputs = ingest::load_session(&session_dir)?;
+    timer.lap("ingest");
     for problem in &inputs.problems {
         eprintln!("warning: {problem}");
     }
@@ -37,7 +39,9 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let analysis = analyze::analyze(&inputs);
+    timer.lap("analyze");
     let charts = charts::draw_all(&analysis, &out_dir, args.size);
+    timer.lap("charts");
     let outputs = Outputs {
         markdown: matches!(args.format, OutputFormat::Md | OutputFormat::All),
         html: matches!(args.format, OutputFormat::Html | OutputFormat::All),
@@ -50,6 +54,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         outputs,
         args.templates.as_deref(),
     )?;
+    timer.lap("render");
     print_outcome(&out_dir, &written, &charts, inputs.problems.len());
     Ok(ExitCode::SUCCESS)
 }
@@ -71,5 +76,27 @@ fn print_outcome(
     );
     if problems > 0 {
         println!("  {problems} input problem(s): listed under \"Inputs skipped or repaired\"");
+    }
+}
+
+/// Per-stage wall time on stderr when REPORT_TIMINGS is set (used by benches/).
+struct StageTimer {
+    start: Option<std::cell::Cell<std::time::Instant>>,
+}
+
+impl StageTimer {
+    fn from_env() -> Self {
+        let on = std::env::var_os("REPORT_TIMINGS").is_some();
+        Self {
+            start: on.then(|| std::cell::Cell::new(std::time::Instant::now())),
+        }
+    }
+
+    fn lap(&self, stage: &str) {
+        if let Some(start) = &self.start {
+            let now = std::time::Instant::now();
+            eprintln!("timing: {stage} {:.3} s", (now - start.get()).as_secs_f64());
+            start.set(now);
+        }
     }
 }

@@ -462,3 +462,85 @@ fn html_report_opens_in_chromium_with_every_image_and_table() {
     assert_eq!(seen["tables"], tables as u64);
     assert_eq!(seen["title"], "Load-test report: examples");
 }
+
+#[test]
+fn a_type_all_file_with_failed_empty_and_interrupted_parts_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("all");
+    std::fs::create_dir(&session).unwrap();
+    let file = r#"{
+  "spike": {"test_type": "spike",
+    "baseline_results": {"total": 4, "successful": 4, "failed": 0, "success_rate": 100.0, "avg_latency": 3.0,
+      "median_latency": 3.0, "p95_latency": 3.5, "p99_latency": 3.5, "min_latency": 2.5, "max_latency": 3.5, "total_tokens": 320},
+    "spike_results": {"total": 10, "successful": 0, "failed": 10, "success_rate": 0.0},
+    "recovery_results": {},
+    "all_results": [],
+    "extra_field_added_by_the_user": true},
+  "stress": {"test_type": "stress", "breaking_point": 4, "max_tested": 1, "all_results": []},
+  "soak": {"test_type": "soak", "status": "interrupted"}
+}"#;
+    std::fs::write(
+        session.join("advanced_test_results_20261126_120000.json"),
+        file,
+    )
+    .unwrap();
+    let o = build(&["all", "--out", "out"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = summary(&dir.path().join("out/all"));
+    let phases = &s["analysis"]["spikes"][0]["phases"];
+    assert!(
+        phases[0]["row"]["p95"]["flag"]
+            .as_str()
+            .unwrap()
+            .contains("maximum when n ≤ 20 (n = 4)")
+    );
+    close(&phases[1]["row"]["success_rate"]["value"], 0.0);
+    assert_eq!(
+        phases[1]["row"]["avg"]["unavailable"],
+        "every request failed: no latency"
+    );
+    assert_eq!(
+        phases[1]["avg_change_pct"]["unavailable"],
+        "needs this phase's and the baseline's value"
+    );
+    assert_eq!(
+        phases[2]["row"]["avg"]["unavailable"],
+        "the phase had no requests (empty analysis object)"
+    );
+    let stress = &s["analysis"]["stresses"][0];
+    close(&stress["breaking_point"]["value"], 4.0);
+    assert_eq!(stress["steps"].as_array().unwrap().len(), 0);
+    let soak = &s["analysis"]["soaks"][0];
+    assert_eq!(soak["interrupted"], true);
+    assert!(soak["stable"].is_null());
+    assert!(
+        soak["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("No verdict: the soak test was interrupted")
+    );
+    let not_drawn: Vec<(String, String)> = s["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["not_drawn"].is_null())
+        .map(|c| {
+            (
+                c["file"].as_str().unwrap().to_string(),
+                c["not_drawn"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(not_drawn.contains(&(
+        "stress_steps.png".into(),
+        "the stress test's per-step figures are only in its console log, which is missing".into()
+    )));
+    assert!(not_drawn.contains(&(
+        "soak_per_minute.png".into(),
+        "the soak test has no per-minute figures (interrupted, or no file)".into()
+    )));
+    let md = std::fs::read_to_string(dir.path().join("out/all/report.md")).unwrap();
+    assert!(
+        md.contains("not drawn: the stress test's per-step figures are only in its console log")
+    );
+}

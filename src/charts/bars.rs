@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{FONT, GRID, INK, PALETTE, Sizes};
+use super::theme::{FONT, INK, PALETTE, Sizes, chart_builder, draw_legend, style_mesh};
 
 pub struct Series {
     pub name: String,
@@ -48,31 +48,15 @@ impl GroupedBars<'_> {
     ) -> Result<(), String> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let n = self.groups.len().max(1) as f64;
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                self.title,
-                (FONT, sizes.title)
-                    .into_font()
-                    .style(FontStyle::Bold)
-                    .color(&INK),
-            )
-            .margin(sizes.margin)
-            .x_label_area_size(sizes.label * 4)
-            .y_label_area_size(sizes.label * 4)
+        let mut chart = chart_builder(area, self.title, sizes, 4)
             .build_cartesian_2d(0.0..n, 0.0..self.top())
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
+        let mut mesh = chart.configure_mesh();
+        style_mesh(&mut mesh, sizes);
+        mesh.disable_x_mesh()
             .x_labels(0)
             .x_label_formatter(&|_| String::new())
             .y_desc(self.y_label)
-            .y_label_formatter(&|v| super::bars_free_number(*v))
-            .label_style((FONT, sizes.tick).into_font().color(&INK))
-            .axis_desc_style((FONT, sizes.label).into_font().color(&INK))
-            .y_labels(8)
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
             .draw()
             .map_err(err)?;
         let count = self.series.len().max(1) as f64;
@@ -119,14 +103,7 @@ impl GroupedBars<'_> {
             }
         }
         if self.series.len() > 1 {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font((FONT, sizes.tick).into_font().color(&INK))
-                .background_style(WHITE.mix(0.85))
-                .border_style(GRID)
-                .draw()
-                .map_err(err)?;
+            draw_legend(&mut chart, sizes)?;
         }
         // Group names under the axis, placed in pixels from the chart's own coordinates.
         let name_style = (FONT, sizes.tick)

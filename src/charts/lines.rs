@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::theme::{FONT, GRID, INK, PALETTE, Sizes};
+use super::theme::{PALETTE, Sizes, chart_builder, draw_legend, style_mesh};
 
 pub struct Line {
     pub name: String,
@@ -44,31 +44,15 @@ impl LineChart<'_> {
             .max(self.band.as_ref().map_or(0.0, |b| b.1))
             * 1.15;
         let y_top = if y_top > 0.0 { y_top } else { 1.0 };
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                self.title,
-                (FONT, sizes.title)
-                    .into_font()
-                    .style(FontStyle::Bold)
-                    .color(&INK),
-            )
-            .margin(sizes.margin)
-            .x_label_area_size(sizes.label * 3)
-            .y_label_area_size(sizes.label * 4)
+        let mut chart = chart_builder(area, self.title, sizes, 3)
             .build_cartesian_2d(x0..x1, 0.0..y_top)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(self.x_label)
+        let mut mesh = chart.configure_mesh();
+        style_mesh(&mut mesh, sizes);
+        mesh.x_desc(self.x_label)
             .y_desc(self.y_label)
-            .y_label_formatter(&|v| super::bars_free_number(*v))
             .x_label_formatter(&|v| super::bars_free_number(*v))
-            .label_style((FONT, sizes.tick).into_font().color(&INK))
-            .axis_desc_style((FONT, sizes.label).into_font().color(&INK))
             .x_labels(10)
-            .y_labels(8)
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
             .draw()
             .map_err(err)?;
         if let Some((lo, hi, name)) = &self.band {
@@ -114,14 +98,7 @@ impl LineChart<'_> {
                     .map_err(err)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, sizes.tick).into_font().color(&INK))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, sizes)?;
         Ok(())
     }
 }

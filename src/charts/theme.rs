@@ -3,7 +3,10 @@
 
 use std::sync::Once;
 
-use plotters::style::{FontStyle, RGBColor, register_font};
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::prelude::*;
+use plotters::style::register_font;
 
 pub const FONT: &str = "sans-serif";
 
@@ -61,4 +64,61 @@ impl Sizes {
             margin: s(30.0),
         }
     }
+}
+
+/// A chart builder with the report's caption, margins and label areas.
+pub fn chart_builder<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    sizes: Sizes,
+    x_label_lines: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(
+            title,
+            (FONT, sizes.title)
+                .into_font()
+                .style(FontStyle::Bold)
+                .color(&INK),
+        )
+        .margin(sizes.margin)
+        .x_label_area_size(sizes.label * x_label_lines)
+        .y_label_area_size(sizes.label * 4);
+    builder
+}
+
+/// Fonts, grid and tick count shared by every chart's mesh.
+pub fn style_mesh<X, Y, DB>(mesh: &mut plotters::chart::MeshStyle<'_, '_, X, Y, DB>, sizes: Sizes)
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    DB: DrawingBackend,
+{
+    mesh.y_label_formatter(&|v| super::bars_free_number(*v))
+        .label_style((FONT, sizes.tick).into_font().color(&INK))
+        .axis_desc_style((FONT, sizes.label).into_font().color(&INK))
+        .y_labels(8)
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID);
+}
+
+/// The legend box, top left.
+pub fn draw_legend<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    sizes: Sizes,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font((FONT, sizes.tick).into_font().color(&INK))
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .draw()
+        .map_err(|e| e.to_string())
 }
