@@ -2,6 +2,8 @@
 //! plain structs of [`figure::Figure`]s; no drawing, no text layout.
 
 pub mod figure;
+pub mod phases;
+pub mod scaling;
 pub mod scenarios;
 pub mod soak;
 pub mod spike;
@@ -15,6 +17,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::ingest::{ClockOffset, Problem, SessionInputs};
+use crate::render;
 use scenarios::ScenarioRow;
 use windows::WindowRow;
 
@@ -40,6 +43,10 @@ pub struct Analysis {
     pub problems: Vec<Problem>,
     pub files_used: Vec<String>,
     pub has_cluster_data: bool,
+    /// Test phases on the clock, with the source of their boundaries.
+    pub phases: Vec<phases::ClockPhase>,
+    /// The autoscaling story, when the session holds a cluster recording.
+    pub scaling: Option<scaling::ScalingReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -102,6 +109,7 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         }
     }
     let mut timelines = Vec::new();
+    let mut phases: Vec<phases::ClockPhase> = inputs.basic.iter().flat_map(basic_phases).collect();
     let spikes: Vec<spike::SpikeReport> = inputs
         .spikes
         .iter()
@@ -109,6 +117,12 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         .map(|(i, run)| {
             let label = run_label("Spike", i, inputs.spikes.len(), run.saved_local);
             let report = spike::analyze(run, &label);
+            phases.extend(spike_phases(
+                run,
+                &label,
+                offset,
+                &inputs.cluster.run_events,
+            ));
             scenarios.extend(report.phases.iter().map(|p| {
                 let mut row = p.row.clone();
                 row.test = label.clone();
@@ -131,6 +145,7 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         .enumerate()
         .map(|(i, run)| {
             let label = run_label("Stress", i, inputs.stresses.len(), run.saved_local);
+            phases.extend(stress_phases(run, &label, &inputs.cluster.run_events));
             if let Some(t) = timeline(&label, &run.sources.describe(), &run.records, offset) {
                 timelines.push(t);
             }
@@ -144,6 +159,7 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         .map(|(i, run)| {
             let label = run_label("Soak", i, inputs.soaks.len(), run.saved_local);
             let report = soak::analyze(run, &label, offset);
+            phases.extend(soak_phase(run, &label, offset, &inputs.cluster.run_events));
             if let Some(row) = &report.overall {
                 scenarios.push(row.clone());
             }
@@ -153,6 +169,19 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
             report
         })
         .collect();
+    phases.sort_by_key(|p| p.start);
+    let scaling = (!inputs.cluster.is_empty()).then(|| {
+        let spike_timeline = timelines.iter().find(|t| t.label.starts_with("Spike"));
+        let baseline_p95 = spikes
+            .first()
+            .and_then(|s| s.phases.iter().find(|p| p.name == "Baseline"))
+            .and_then(|p| p.row.p95.value);
+        let latency = spike_timeline.map(|t| scaling::LatencyContext {
+            windows: &t.windows,
+            baseline_p95,
+        });
+        scaling::analyze(&inputs.cluster, &phases, latency)
+    });
     Analysis {
         session: inputs.name.clone(),
         clock: (&inputs.clock).into(),
@@ -167,7 +196,9 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
             .iter()
             .map(|p| p.display().to_string())
             .collect(),
-        has_cluster_data: false,
+        has_cluster_data: scaling.is_some(),
+        phases,
+        scaling,
     }
 }
 
@@ -206,4 +237,104 @@ fn timeline(
         window_s,
         windows: rows,
     })
+}
+
+fn basic_phases(run: &crate::ingest::BasicRun) -> Vec<phases::ClockPhase> {
+    let log = file_name(run.sources.log.as_deref());
+    run.scenarios
+        .iter()
+        .filter_map(|s| {
+            let c = s.console.as_ref()?;
+            phases::from_console("Basic load", &s.name, c.start, c.end, None, &log)
+        })
+        .collect()
+}
+
+/// Phases from `report run`'s events, for a run whose console gave no times.
+fn run_event_phases(
+    label: &str,
+    test: &str,
+    found: Vec<phases::ClockPhase>,
+    events: &[crate::ingest::cluster::RunEventRecord],
+) -> Vec<phases::ClockPhase> {
+    if found.is_empty() {
+        phases::from_run_events(label, test, events)
+    } else {
+        found
+    }
+}
+
+fn spike_phases(
+    run: &crate::ingest::SpikeRun,
+    label: &str,
+    offset: i32,
+    events: &[crate::ingest::cluster::RunEventRecord],
+) -> Vec<phases::ClockPhase> {
+    let log = file_name(run.sources.log.as_deref());
+    let file = file_name(run.sources.file.as_deref());
+    let found = run
+        .phases
+        .iter()
+        .filter_map(|p| {
+            let c = p.console.as_ref();
+            c.and_then(|c| phases::from_console(label, &p.name, c.start, c.end, c.target_rps, &log))
+                .or_else(|| {
+                    p.records
+                        .as_ref()
+                        .and_then(|r| phases::from_records(label, &p.name, r, offset, &file))
+                })
+        })
+        .collect();
+    run_event_phases(label, "spike", found, events)
+}
+
+fn stress_phases(
+    run: &crate::ingest::StressRun,
+    label: &str,
+    events: &[crate::ingest::cluster::RunEventRecord],
+) -> Vec<phases::ClockPhase> {
+    let log = file_name(run.sources.log.as_deref());
+    let found = run
+        .steps
+        .iter()
+        .filter_map(|s| {
+            phases::from_console(
+                label,
+                &step_name(s.target_rps),
+                s.start,
+                s.end,
+                Some(s.target_rps),
+                &log,
+            )
+        })
+        .collect();
+    run_event_phases(label, "stress", found, events)
+}
+
+/// The name of a stress step in phase tables: `13 req/s`.
+pub fn step_name(rps: f64) -> String {
+    format!(
+        "{} req/s",
+        render::format::significant(rps)
+            .trim_end_matches(".00")
+            .trim_end_matches(".0")
+    )
+}
+
+fn soak_phase(
+    run: &crate::ingest::SoakRun,
+    label: &str,
+    offset: i32,
+    events: &[crate::ingest::cluster::RunEventRecord],
+) -> Vec<phases::ClockPhase> {
+    let log = file_name(run.sources.log.as_deref());
+    let file = file_name(run.sources.file.as_deref());
+    let found: Vec<_> = run
+        .console
+        .as_ref()
+        .and_then(|c| phases::from_console(label, "Soak", c.start, c.end, run.target_rps, &log))
+        .or_else(|| phases::from_records(label, "Soak", &run.records, offset, &file))
+        .into_iter()
+        .collect();
+    run_event_phases(label, "soak", found, events)
 }

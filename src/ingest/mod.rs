@@ -2,6 +2,7 @@
 //! files with the console logs that wrote them. Every problem names its file and place; a bad
 //! file is skipped and the rest still make the report.
 
+pub mod cluster;
 pub mod console;
 pub mod json;
 #[cfg(test)]
@@ -124,6 +125,8 @@ pub struct SessionInputs {
     pub soaks: Vec<SoakRun>,
     pub problems: Vec<Problem>,
     pub files_used: Vec<PathBuf>,
+    /// What `report collect` recorded from the cluster (empty for a plain folder).
+    pub cluster: cluster::ClusterRecording,
 }
 
 impl SessionInputs {
@@ -131,7 +134,8 @@ impl SessionInputs {
         !(self.basic.is_empty()
             && self.spikes.is_empty()
             && self.stresses.is_empty()
-            && self.soaks.is_empty())
+            && self.soaks.is_empty()
+            && self.cluster.is_empty())
     }
 }
 
@@ -188,6 +192,11 @@ pub fn load_session(dir: &Path) -> Result<SessionInputs> {
     }
 
     let clock = clock_offset(manifest.as_ref(), &logs);
+    let spec = manifest
+        .as_ref()
+        .and_then(|m| m.cluster.as_ref())
+        .and_then(|c| c.hpa_spec.clone());
+    let cluster = cluster::read_cluster(dir, spec, &mut problems);
     let mut inputs = SessionInputs {
         name: session.name(),
         dir: dir.to_path_buf(),
@@ -199,6 +208,7 @@ pub fn load_session(dir: &Path) -> Result<SessionInputs> {
         soaks: Vec::new(),
         problems,
         files_used: Vec::new(),
+        cluster,
     };
     assemble(&mut inputs, parsed, logs);
     Ok(inputs)

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::format;
 use super::notes::Notes;
 use crate::analyze::Analysis;
+use crate::analyze::scaling::ScalingReport;
 use crate::analyze::stats::PERCENTILE_METHOD;
 use crate::analyze::stress::thresholds_text;
 use crate::charts::ChartOutcome;
@@ -73,6 +74,7 @@ pub struct Context {
     pub soaks: Vec<SoakCtx>,
     pub charts: Vec<ChartOutcome>,
     pub autoscaling: Vec<(String, String)>,
+    pub scaling: Option<super::scaling_ctx::ScalingCtx>,
     pub problems: Vec<ProblemCtx>,
     pub files_used: Vec<String>,
     pub missing_tests: Vec<String>,
@@ -121,11 +123,24 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &str) -
         headlines,
         scenarios: scenario_table(a),
         percentile_method: PERCENTILE_METHOD.to_string(),
-        spikes: a.spikes.iter().map(spike_ctx).collect(),
-        stresses: a.stresses.iter().map(stress_ctx).collect(),
-        soaks: a.soaks.iter().map(soak_ctx).collect(),
+        spikes: a
+            .spikes
+            .iter()
+            .map(|s| spike_ctx(s, a.scaling.as_ref()))
+            .collect(),
+        stresses: a
+            .stresses
+            .iter()
+            .map(|s| stress_ctx(s, a.scaling.as_ref()))
+            .collect(),
+        soaks: a
+            .soaks
+            .iter()
+            .map(|s| soak_ctx(s, a.scaling.as_ref()))
+            .collect(),
         charts: charts.to_vec(),
-        autoscaling: autoscaling_items(),
+        autoscaling: super::scaling_ctx::checklist(a.scaling.as_ref()),
+        scaling: a.scaling.as_ref().map(super::scaling_ctx::scaling_ctx),
         problems: a
             .problems
             .iter()
@@ -172,7 +187,7 @@ fn scenario_table(a: &Analysis) -> Table {
     }
 }
 
-fn spike_ctx(s: &crate::analyze::spike::SpikeReport) -> SpikeCtx {
+fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingReport>) -> SpikeCtx {
     let mut notes = Notes::default();
     let rows = s
         .phases
@@ -197,7 +212,7 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport) -> SpikeCtx {
                 } else {
                     notes.change_cell(&p.p95_change_pct)
                 },
-                notes.missing(NEEDS_COLLECT),
+                pods_cell(scaling, &s.label, &p.name, &mut notes),
             ]
         })
         .collect();
@@ -213,7 +228,10 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport) -> SpikeCtx {
     }
 }
 
-fn stress_ctx(s: &crate::analyze::stress::StressReport) -> StressCtx {
+fn stress_ctx(
+    s: &crate::analyze::stress::StressReport,
+    scaling: Option<&ScalingReport>,
+) -> StressCtx {
     let mut notes = Notes::default();
     let rows = s
         .steps
@@ -224,7 +242,12 @@ fn stress_ctx(s: &crate::analyze::stress::StressReport) -> StressCtx {
                 notes.cell(&st.achieved_rps),
                 notes.cell(&st.requests),
                 notes.cell(&st.duration),
-                notes.missing(NEEDS_COLLECT),
+                pods_cell(
+                    scaling,
+                    &s.label,
+                    &crate::analyze::step_name(st.target_rps),
+                    &mut notes,
+                ),
                 notes.cell(&st.success_rate),
                 notes.cell(&st.avg),
                 st.status.to_string(),
@@ -264,7 +287,7 @@ fn stress_ctx(s: &crate::analyze::stress::StressReport) -> StressCtx {
     }
 }
 
-fn soak_ctx(s: &crate::analyze::soak::SoakReport) -> SoakCtx {
+fn soak_ctx(s: &crate::analyze::soak::SoakReport, scaling: Option<&ScalingReport>) -> SoakCtx {
     let mut notes = Notes::default();
     let rows = s
         .minutes
@@ -277,7 +300,6 @@ fn soak_ctx(s: &crate::analyze::soak::SoakReport) -> SoakCtx {
                 notes.cell(&m.p95),
                 notes.cell(&m.success_rate),
                 notes.change_cell(&m.avg_vs_mean_pct),
-                notes.missing(NEEDS_COLLECT),
             ]
         })
         .collect();
@@ -299,6 +321,7 @@ fn soak_ctx(s: &crate::analyze::soak::SoakReport) -> SoakCtx {
                     opt(w.p50),
                     opt(w.p95),
                     opt(w.p99),
+                    memory_cell(scaling, w.start),
                 ]
             })
             .collect();
@@ -321,18 +344,34 @@ fn soak_ctx(s: &crate::analyze::soak::SoakReport) -> SoakCtx {
     }
 }
 
-/// The guide's "Auto-Scaling Metrics" checklist; every item needs the cluster recording.
-fn autoscaling_items() -> Vec<(String, String)> {
-    [
-        "Time to scale up (baseline → spike)",
-        "Time to scale down (spike → baseline)",
-        "Maximum pods reached",
-        "CPU utilization at each pod count",
-        "HPA events timeline",
-        "Pod memory during the soak test",
-        "Pod restarts and OOMKills",
-    ]
-    .into_iter()
-    .map(|item| (item.to_string(), format!("n/a: {NEEDS_COLLECT}")))
-    .collect()
+/// `1→3` (min→max over the phase), `2`, or `n/a [k]` with the missing recording.
+fn pods_cell(
+    scaling: Option<&ScalingReport>,
+    test: &str,
+    phase: &str,
+    notes: &mut Notes,
+) -> String {
+    let Some(sc) = scaling else {
+        return notes.missing(NEEDS_COLLECT);
+    };
+    match sc
+        .phase_pods
+        .iter()
+        .find(|p| p.test == test && p.phase == phase)
+    {
+        Some(p) => match (p.pods_min, p.pods_max) {
+            (Some(a), Some(b)) if a == b => a.to_string(),
+            (Some(a), Some(b)) => format!("{a}→{b}"),
+            _ => notes.missing("no HPA reading during this phase"),
+        },
+        None => notes
+            .missing("this phase has no times on the clock (needs its time-stamped console log)"),
+    }
+}
+
+/// The pods' summed memory in the clock minute starting at `minute`.
+fn memory_cell(scaling: Option<&ScalingReport>, minute: chrono::DateTime<chrono::Utc>) -> String {
+    scaling
+        .and_then(|s| s.soak_memory.iter().find(|m| m.minute == minute))
+        .map_or_else(|| "n/a".to_string(), |m| format::bytes(m.bytes))
 }

@@ -34,6 +34,16 @@ pub fn with_unit(v: f64, unit: &str) -> String {
     }
 }
 
+/// Bytes in binary units: `6.20 GiB`, `512 MiB`.
+pub fn bytes(v: f64) -> String {
+    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    if v >= GIB {
+        format!("{} GiB", significant(v / GIB))
+    } else {
+        format!("{} MiB", significant(v / (1024.0 * 1024.0)))
+    }
+}
+
 /// A signed change in percent: `+12.5 %`.
 pub fn change(v: f64) -> String {
     format!("{v:+.1} %")
@@ -52,5 +62,7 @@ mod tests {
         assert_eq!(with_unit(2.9526, "req/s"), "2.95 req/s");
         assert_eq!(with_unit(600.0, "requests"), "600");
         assert_eq!(change(572.6), "+572.6 %");
+        assert_eq!(bytes(6.2 * 1024.0 * 1024.0 * 1024.0), "6.20 GiB");
+        assert_eq!(bytes(512.0 * 1024.0 * 1024.0), "512 MiB");
     }
 }

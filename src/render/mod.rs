@@ -4,6 +4,7 @@
 pub mod context;
 pub mod format;
 pub mod notes;
+pub mod scaling_ctx;
 
 use std::path::{Path, PathBuf};
 

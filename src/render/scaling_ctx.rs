@@ -1,0 +1,216 @@
+//! Template context of the autoscaling sections: the guide's checklist answered with numbers,
+//! the scale-up chains, CPU per pod count, events, pods' memory and the flags.
+
+use serde::Serialize;
+
+use super::context::{NEEDS_COLLECT, Table};
+use super::format;
+use super::notes::Notes;
+use crate::analyze::scaling::ScalingReport;
+
+#[derive(Serialize)]
+pub struct ChainCtx {
+    pub title: String,
+    pub table: Table,
+}
+
+#[derive(Serialize)]
+pub struct ScalingCtx {
+    pub headline: String,
+    pub bounds: String,
+    pub chains: Vec<ChainCtx>,
+    pub cpu: Table,
+    pub events: Table,
+    pub memory: Table,
+    pub restarts: Table,
+    pub flags: Vec<String>,
+}
+
+fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+/// The guide's "Auto-Scaling Metrics" checklist, each item with a value or the missing recording.
+pub fn checklist(scaling: Option<&ScalingReport>) -> Vec<(String, String)> {
+    let items = [
+        "Time to scale up (baseline → spike)",
+        "Time to scale down (spike → baseline)",
+        "Maximum pods reached",
+        "CPU utilization at each pod count",
+        "HPA events timeline",
+        "Pod memory during the soak test",
+        "Pod restarts and OOMKills",
+    ];
+    let Some(s) = scaling else {
+        return items
+            .iter()
+            .map(|i| (i.to_string(), format!("n/a: {NEEDS_COLLECT}")))
+            .collect();
+    };
+    let mut notes = Notes::default();
+    let with_reason = |fig: &crate::analyze::figure::Figure, notes: &mut Notes| match fig.value {
+        Some(_) => notes.cell(fig),
+        None => format!(
+            "n/a: {}",
+            fig.unavailable.as_deref().unwrap_or("not available")
+        ),
+    };
+    let max = match (s.max_pods.value, s.time_at_max.value) {
+        (Some(m), Some(t)) => format!("{m:.0} pods (for {t:.0} s; HPA range {})", bounds(s)),
+        _ => with_reason(&s.max_pods, &mut notes),
+    };
+    let cpu = if s.cpu_by_replicas.is_empty() {
+        "n/a: no HPA reading with a CPU metric".to_string()
+    } else {
+        s.cpu_by_replicas
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} pods: {}",
+                    c.replicas,
+                    c.mean_pct.map_or("n/a".into(), |v| format!("{v:.0} %"))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+            + " (mean; table below)"
+    };
+    let restarts = if s.restarts.is_empty() {
+        "none recorded".to_string()
+    } else {
+        s.restarts
+            .iter()
+            .map(|(p, n, r)| format!("{p}: {n} ({r})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    vec![
+        (
+            items[0].into(),
+            with_reason(&s.time_to_scale_up, &mut notes),
+        ),
+        (
+            items[1].into(),
+            with_reason(&s.time_to_scale_down, &mut notes),
+        ),
+        (items[2].into(), max),
+        (items[3].into(), cpu),
+        (
+            items[4].into(),
+            format!(
+                "{} event(s), {} scaling decision(s): table below",
+                s.events.len(),
+                s.decisions.len()
+            ),
+        ),
+        (
+            items[5].into(),
+            with_reason(&s.memory_growth_mib_per_min, &mut notes),
+        ),
+        (items[6].into(), restarts),
+    ]
+}
+
+fn bounds(s: &ScalingReport) -> String {
+    let n = |v: Option<u32>| v.map_or("?".to_string(), |v| v.to_string());
+    format!("{}–{}", n(s.min_replicas), n(s.max_replicas))
+}
+
+pub fn scaling_ctx(s: &ScalingReport) -> ScalingCtx {
+    let chains = s
+        .chains
+        .iter()
+        .map(|c| {
+            let mut notes = Notes::default();
+            let rows = c
+                .steps
+                .iter()
+                .map(|st| {
+                    vec![
+                        st.step.clone(),
+                        st.at.map_or_else(|| "n/a".to_string(), time),
+                        notes.cell(&st.delay),
+                    ]
+                })
+                .collect();
+            ChainCtx {
+                title: format!(
+                    "{}→{} pods{}",
+                    c.from,
+                    c.to,
+                    c.phase
+                        .as_ref()
+                        .map_or(String::new(), |p| format!(" during {p}"))
+                ),
+                table: Table {
+                    rows,
+                    notes: notes.markdown(),
+                },
+            }
+        })
+        .collect();
+    let opt_pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1} %"));
+    let cpu = Table {
+        rows: s
+            .cpu_by_replicas
+            .iter()
+            .map(|c| {
+                vec![
+                    c.replicas.to_string(),
+                    c.samples.to_string(),
+                    opt_pct(c.mean_pct),
+                    opt_pct(c.p95_pct),
+                ]
+            })
+            .collect(),
+        notes: String::new(),
+    };
+    let events = Table {
+        rows: s
+            .events
+            .iter()
+            .map(|e| {
+                vec![
+                    time(e.at),
+                    e.kind.clone(),
+                    e.reason.clone(),
+                    e.object.clone(),
+                    e.message.replace('|', "\\|"),
+                    e.count.to_string(),
+                ]
+            })
+            .collect(),
+        notes: String::new(),
+    };
+    let memory = Table {
+        rows: s
+            .soak_memory
+            .iter()
+            .map(|m| vec![m.minute.format("%H:%M").to_string(), format::bytes(m.bytes)])
+            .collect(),
+        notes: String::new(),
+    };
+    let restarts = Table {
+        rows: s
+            .restarts
+            .iter()
+            .map(|(p, n, r)| vec![p.clone(), n.to_string(), r.clone()])
+            .collect(),
+        notes: String::new(),
+    };
+    ScalingCtx {
+        headline: s.headline.clone(),
+        bounds: format!(
+            "HPA: {} replicas, CPU target {}.",
+            bounds(s),
+            s.cpu_target_pct
+                .map_or("not recorded".to_string(), |t| format!("{t:.0} %"))
+        ),
+        chains,
+        cpu,
+        events,
+        memory,
+        restarts,
+        flags: s.flags.clone(),
+    }
+}

@@ -1,0 +1,420 @@
+//! The autoscaling story on a session built by hand, where every right answer is known to the
+//! second: a spike (14:00:30-14:01:00 UTC) scales 1→3 pods at 14:00:58 and back to 1 at 14:06:31.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+fn write_lines(path: &Path, lines: &[Value]) {
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(path, text).unwrap();
+}
+
+fn hpa(
+    t: &str,
+    via: &str,
+    current: u32,
+    desired: u32,
+    cpu: Option<u32>,
+    last_scale: Option<&str>,
+) -> Value {
+    let mut status = json!({"currentReplicas": current, "desiredReplicas": desired});
+    if let Some(c) = cpu {
+        status["currentMetrics"] = json!([{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": c, "averageValue": "1400m"}}}]);
+    }
+    if let Some(l) = last_scale {
+        status["lastScaleTime"] = json!(l);
+    }
+    json!({"t": t, "via": via, "name": "llm-inference", "status": status})
+}
+
+fn pod(
+    t: &str,
+    change: &str,
+    name: &str,
+    ready: bool,
+    ready_at: Option<&str>,
+    start: &str,
+) -> Value {
+    json!({"t": t, "change": change, "name": name, "phase": "Running", "ready": ready, "ready_transition": ready_at,
+           "start_time": start, "node": "node-1", "restarts": 0, "last_termination_reason": null, "deleted_at": null})
+}
+
+fn event(t: &str, kind: &str, reason: &str, object: &str, message: &str) -> Value {
+    let (k, n) = object.split_once('/').unwrap();
+    json!({"t": t, "uid": format!("{reason}-{t}"), "involved_kind": k, "involved_name": n, "type": kind, "reason": reason,
+           "message": message, "count": 1, "first_timestamp": t, "last_timestamp": t, "component": "horizontal-pod-autoscaler"})
+}
+
+fn session(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let manifest = json!({
+        "format": "report-session", "version": 1, "name": "handmade", "created_by": "hand",
+        "started_at": "2026-11-20T14:00:00Z", "ended_at": "2026-11-20T14:07:00Z", "utc_offset_seconds": 0,
+        "cluster": {"namespace": "llm-inference", "hpa_name": "llm-inference", "target": "Deployment/llm-inference",
+            "hpa_spec": {"minReplicas": 1, "maxReplicas": 5,
+                "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
+                "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}}}}
+    });
+    std::fs::write(
+        dir.join("session.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    let log = [
+        ("14:00:00.000000", "🔥 SPIKE TEST"),
+        ("14:00:00.000000", "Baseline: 2 req/s for 30s"),
+        ("14:00:00.000000", "Recovery: 2 req/s for 30s"),
+        ("14:00:00.000000", "📊 Phase 1: Baseline load (30s)..."),
+        ("14:00:30.000000", "⚡ Phase 2: SPIKE! 15 req/s (30s)..."),
+        (
+            "14:01:00.000000",
+            "🔄 Phase 3: Recovery to baseline (30s)...",
+        ),
+        ("14:01:30.000000", "📊 Baseline Phase Summary:"),
+        (
+            "14:01:30.000000",
+            "✅ Results saved to advanced_test_results_20261120_140130.json",
+        ),
+    ]
+    .iter()
+    .map(|(t, l)| format!("2026-11-20T{t}+00:00\t{l}\n"))
+    .collect::<String>();
+    std::fs::write(dir.join("spike_console.log"), log).unwrap();
+    let phase = |total: u32, avg: f64| {
+        json!({"total": total, "successful": total, "failed": 0, "success_rate": 100.0, "avg_latency": avg,
+        "median_latency": avg, "p95_latency": avg * 1.2, "p99_latency": avg * 1.3, "min_latency": avg * 0.8, "max_latency": avg * 1.3, "total_tokens": total * 80})
+    };
+    let results = json!({"spike": {"test_type": "spike", "baseline_results": phase(60, 3.0), "spike_results": phase(450, 9.0),
+        "recovery_results": phase(60, 3.2), "all_results": []}});
+    std::fs::write(
+        dir.join("advanced_test_results_20261120_140130.json"),
+        results.to_string(),
+    )
+    .unwrap();
+    let d = "2026-11-20T";
+    write_lines(
+        &dir.join("hpa.jsonl"),
+        &[
+            hpa(&format!("{d}14:00:00Z"), "sample", 1, 1, Some(40), None),
+            hpa(&format!("{d}14:00:15Z"), "sample", 1, 1, Some(45), None),
+            hpa(&format!("{d}14:00:30Z"), "sample", 1, 1, Some(50), None),
+            hpa(&format!("{d}14:00:45Z"), "sample", 1, 1, Some(95), None),
+            hpa(
+                &format!("{d}14:01:00Z"),
+                "watch",
+                1,
+                3,
+                Some(140),
+                Some("2026-11-20T14:00:58Z"),
+            ),
+            hpa(
+                &format!("{d}14:01:15Z"),
+                "sample",
+                3,
+                3,
+                Some(60),
+                Some("2026-11-20T14:00:58Z"),
+            ),
+            hpa(
+                &format!("{d}14:01:30Z"),
+                "sample",
+                3,
+                3,
+                Some(30),
+                Some("2026-11-20T14:00:58Z"),
+            ),
+            hpa(
+                &format!("{d}14:03:30Z"),
+                "sample",
+                3,
+                3,
+                Some(10),
+                Some("2026-11-20T14:00:58Z"),
+            ),
+            hpa(
+                &format!("{d}14:06:30Z"),
+                "sample",
+                3,
+                3,
+                Some(10),
+                Some("2026-11-20T14:00:58Z"),
+            ),
+            hpa(
+                &format!("{d}14:06:35Z"),
+                "watch",
+                3,
+                1,
+                Some(10),
+                Some("2026-11-20T14:06:31Z"),
+            ),
+            hpa(
+                &format!("{d}14:06:45Z"),
+                "sample",
+                1,
+                1,
+                Some(25),
+                Some("2026-11-20T14:06:31Z"),
+            ),
+        ],
+    );
+    write_lines(
+        &dir.join("pods.jsonl"),
+        &[
+            pod(
+                &format!("{d}14:00:00Z"),
+                "listed",
+                "llm-a",
+                true,
+                Some("2026-11-20T13:00:00Z"),
+                "2026-11-20T13:00:00Z",
+            ),
+            pod(
+                &format!("{d}14:00:59Z"),
+                "added",
+                "llm-b",
+                false,
+                None,
+                "2026-11-20T14:00:59Z",
+            ),
+            pod(
+                &format!("{d}14:01:00Z"),
+                "added",
+                "llm-c",
+                false,
+                None,
+                "2026-11-20T14:01:00Z",
+            ),
+            pod(
+                &format!("{d}14:01:40Z"),
+                "modified",
+                "llm-b",
+                true,
+                Some("2026-11-20T14:01:40Z"),
+                "2026-11-20T14:00:59Z",
+            ),
+            pod(
+                &format!("{d}14:01:44Z"),
+                "modified",
+                "llm-c",
+                true,
+                Some("2026-11-20T14:01:44Z"),
+                "2026-11-20T14:01:00Z",
+            ),
+            pod(
+                &format!("{d}14:06:40Z"),
+                "deleted",
+                "llm-b",
+                true,
+                Some("2026-11-20T14:01:40Z"),
+                "2026-11-20T14:00:59Z",
+            ),
+            pod(
+                &format!("{d}14:06:40Z"),
+                "deleted",
+                "llm-c",
+                true,
+                Some("2026-11-20T14:01:44Z"),
+                "2026-11-20T14:01:00Z",
+            ),
+        ],
+    );
+    write_lines(
+        &dir.join("events.jsonl"),
+        &[
+            event(
+                &format!("{d}14:00:05Z"),
+                "Warning",
+                "FailedGetResourceMetric",
+                "HorizontalPodAutoscaler/llm-inference",
+                "failed to get cpu utilization: no metrics returned",
+            ),
+            event(
+                &format!("{d}14:00:58Z"),
+                "Normal",
+                "SuccessfulRescale",
+                "HorizontalPodAutoscaler/llm-inference",
+                "New size: 3; reason: cpu resource utilization (percentage of request) above target",
+            ),
+            event(
+                &format!("{d}14:06:31Z"),
+                "Normal",
+                "SuccessfulRescale",
+                "HorizontalPodAutoscaler/llm-inference",
+                "New size: 1; reason: All metrics below target",
+            ),
+        ],
+    );
+}
+
+fn build(dir: &Path) -> Value {
+    let out = dir.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_report"))
+        .args([
+            "build",
+            dir.join("handmade").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&std::fs::read_to_string(out.join("handmade/summary.json")).unwrap())
+        .unwrap()
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn scaling_figures_are_exact_to_the_second() {
+    let tmp = tempfile::tempdir().unwrap();
+    session(&tmp.path().join("handmade"));
+    let s = build(tmp.path());
+    let sc = &s["analysis"]["scaling"];
+    // Spike start 14:00:30 → decision 14:00:58.
+    assert_eq!(num(&sc["time_to_scale_up"]["value"]), 28.0);
+    // Spike end 14:01:00 → first reading back at 1 pod, 14:06:45.
+    assert_eq!(num(&sc["time_to_scale_down"]["value"]), 345.0);
+    assert_eq!(num(&sc["max_pods"]["value"]), 3.0);
+    // Readings showing 3 pods from 14:01:15 until the 14:06:45 reading: 330 s.
+    assert_eq!(num(&sc["time_at_max"]["value"]), 330.0);
+    let decisions: Vec<(u64, u64, String)> = sc["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["from"].as_u64().unwrap(),
+                d["to"].as_u64().unwrap(),
+                d["at"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        decisions,
+        [
+            (1, 3, "2026-11-20T14:00:58Z".to_string()),
+            (3, 1, "2026-11-20T14:06:31Z".to_string())
+        ]
+    );
+    // Chain: load 14:00:30 → CPU 95 % at 14:00:45 (+15) → decision 14:00:58 (+13) → llm-b
+    // created 14:00:59 (+1) → llm-c Ready 14:01:44 (+45) → latency: no per-request records.
+    let steps = sc["chains"][0]["steps"].as_array().unwrap();
+    let delays: Vec<Option<f64>> = steps.iter().map(|s| s["delay"]["value"].as_f64()).collect();
+    assert_eq!(
+        delays,
+        [None, Some(15.0), Some(13.0), Some(1.0), Some(45.0), None]
+    );
+    assert_eq!(
+        steps[5]["delay"]["unavailable"],
+        "needs per-request records (all_results or report run)"
+    );
+    // CPU per replica count. 1 pod: 40, 45, 50, 95, 140, 25 → mean 65.8333, type-7 p95 = 95 + 0.75 × 45.
+    // 3 pods: 60, 30, 10, 10, 10 → mean 24, p95 = 30 + 0.8 × 30.
+    let cpu = sc["cpu_by_replicas"].as_array().unwrap();
+    assert_eq!(cpu.len(), 2);
+    assert_eq!(
+        (cpu[0]["replicas"].as_u64(), cpu[0]["samples"].as_u64()),
+        (Some(1), Some(6))
+    );
+    assert!((num(&cpu[0]["mean_pct"]) - 395.0 / 6.0).abs() < 1e-9);
+    assert!((num(&cpu[0]["p95_pct"]) - 128.75).abs() < 1e-9);
+    assert_eq!(
+        (cpu[1]["replicas"].as_u64(), cpu[1]["samples"].as_u64()),
+        (Some(3), Some(5))
+    );
+    assert!((num(&cpu[1]["mean_pct"]) - 24.0).abs() < 1e-9);
+    assert!((num(&cpu[1]["p95_pct"]) - 54.0).abs() < 1e-9);
+    // Pods per phase: Baseline readings all 1; Recovery 14:01:00-14:01:30 sees 1 then 3.
+    let pods: Vec<(String, u64, u64)> = sc["phase_pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["phase"].as_str().unwrap().to_string(),
+                p["pods_min"].as_u64().unwrap(),
+                p["pods_max"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pods,
+        [
+            ("Baseline".to_string(), 1, 1),
+            ("Spike".to_string(), 1, 1),
+            ("Recovery".to_string(), 1, 3)
+        ]
+    );
+    let flags: Vec<&str> = sc["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        flags,
+        ["Missing metrics: 1 FailedGetResourceMetric event(s) (the HPA could not read CPU usage)."]
+    );
+    let md = std::fs::read_to_string(tmp.path().join("out/handmade/report.md")).unwrap();
+    assert!(md.contains("| Recovery | 2.00 req/s |"), "{md}");
+    assert!(
+        md.contains("| Time to scale up (baseline → spike) | 28.0 s |"),
+        "{md}"
+    );
+    assert!(md.contains("**Scaled 1→3 pods 28 s after the load began; max 3 pods; back to minimum 345 s after the load ended.**"), "{md}");
+    assert!(
+        md.contains("| 1→3 |"),
+        "the recovery row shows the pods going 1→3: {md}"
+    );
+}
+
+#[test]
+fn thrashing_and_pods_that_never_became_ready_are_flagged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("handmade");
+    session(&dir);
+    let d = "2026-11-20T";
+    // Down at 14:06:31 and up again 60 s later, inside the 300 s window; a pod stuck unready.
+    let mut extra = std::fs::read_to_string(dir.join("hpa.jsonl")).unwrap();
+    extra.push_str(&format!(
+        "{}\n",
+        hpa(
+            &format!("{d}14:07:35Z"),
+            "watch",
+            1,
+            2,
+            Some(120),
+            Some("2026-11-20T14:07:31Z")
+        )
+    ));
+    std::fs::write(dir.join("hpa.jsonl"), extra).unwrap();
+    let mut pods = std::fs::read_to_string(dir.join("pods.jsonl")).unwrap();
+    pods.push_str(&format!(
+        "{}\n",
+        pod(
+            &format!("{d}14:07:32Z"),
+            "added",
+            "llm-d",
+            false,
+            None,
+            "2026-11-20T14:07:32Z"
+        )
+    ));
+    std::fs::write(dir.join("pods.jsonl"), pods).unwrap();
+    let s = build(tmp.path());
+    let flags: Vec<String> = s["analysis"]["scaling"]["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    assert!(flags.contains(&"Thrashing: 3→1 at 14:06:31 reversed by 1→2 60 s later, inside the 300 s stabilization window.".to_string()), "{flags:?}");
+    assert!(
+        flags.contains(&"Pod llm-d never became Ready during the recording.".to_string()),
+        "{flags:?}"
+    );
+}
