@@ -3,6 +3,7 @@
 
 pub mod bars;
 pub mod lines;
+pub mod scaling;
 pub mod theme;
 
 use std::path::Path;
@@ -76,6 +77,7 @@ pub fn draw_all(analysis: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartO
     out.push(stress_steps(analysis, dir, size));
     out.push(soak_minutes(analysis, dir, size));
     out.extend(latency_over_time(analysis, dir, size));
+    out.extend(cluster_charts(analysis, dir, size));
     out
 }
 
@@ -463,4 +465,70 @@ fn latency_over_time(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOut
             outcome(&file, title, result, caption, None)
         })
         .collect()
+}
+
+const NO_CLUSTER: &str = "needs a cluster recording (`report collect`); this session has none";
+
+fn cluster_charts(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcome> {
+    let Some(s) = a.scaling.as_ref() else {
+        return [
+            "scaling_timeline.png",
+            "cpu_by_replicas.png",
+            "pod_memory.png",
+        ]
+        .iter()
+        .map(|f| outcome(f, f, Ok(()), String::new(), Some(NO_CLUSTER.into())))
+        .collect();
+    };
+    let timeline_title = "Scaling timeline";
+    let timeline = if s.hpa.is_empty() {
+        outcome(
+            "scaling_timeline.png",
+            timeline_title,
+            Ok(()),
+            String::new(),
+            Some("no HPA readings (hpa.jsonl)".into()),
+        )
+    } else {
+        let result = png(dir, "scaling_timeline.png", size, |area, sizes| {
+            scaling::scaling_timeline(area, sizes, s, &a.phases)
+        });
+        outcome(
+            "scaling_timeline.png",
+            timeline_title,
+            result,
+            s.headline.clone(),
+            None,
+        )
+    };
+    let cpu = bar_chart(
+        dir,
+        "cpu_by_replicas.png",
+        size,
+        scaling::cpu_by_replicas(s),
+        "Mean and p95 of the HPA's CPU reading at each replica count.".into(),
+        "no HPA reading with a CPU metric",
+    );
+    let memory = match scaling::pod_memory(s) {
+        Some(chart) => {
+            let result = png(dir, "pod_memory.png", size, |area, sizes| {
+                chart.draw(area, sizes)
+            });
+            outcome(
+                "pod_memory.png",
+                "Memory per pod",
+                result,
+                "Each pod's memory as metrics-server reported it.".into(),
+                None,
+            )
+        }
+        None => outcome(
+            "pod_memory.png",
+            "Memory per pod",
+            Ok(()),
+            String::new(),
+            Some("no pod metrics (pod_metrics.jsonl)".into()),
+        ),
+    };
+    vec![timeline, cpu, memory]
 }

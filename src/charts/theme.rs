@@ -113,9 +113,23 @@ where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
+    draw_legend_at(chart, sizes, SeriesLabelPosition::UpperLeft)
+}
+
+/// The legend box at `position`.
+pub fn draw_legend_at<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    sizes: Sizes,
+    position: SeriesLabelPosition,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(position)
         .label_font((FONT, sizes.tick).into_font().color(&INK))
         .background_style(WHITE.mix(0.85))
         .border_style(GRID)
