@@ -149,6 +149,13 @@ fn per_request_records_give_exact_percentiles_and_the_renamed_file_finds_its_log
         );
         close(&phase["duration"]["value"], secs);
     }
+    // The spike phase ended at 16:50:51.066456 (the `🔄 Phase 3` line); the first 5 s window after
+    // it, 16:50:55, already has p95 within 10 % of the baseline's: 3.933544 s.
+    close(&full["time_to_recover"]["value"], 3.933544);
+    assert!(
+        spikes[0]["time_to_recover"]["value"].is_null(),
+        "no per-request records in the first spike"
+    );
     // Spike vs baseline average: (1.7620371301968893 − 0.3937991420427958) / 0.3937991420427958.
     close(
         &full["phases"][1]["avg_change_pct"]["value"],
@@ -228,7 +235,9 @@ fn every_chart_is_a_1920x1080_png_with_content() {
             "spike_phases.png",
             "stress_steps.png",
             "soak_per_minute.png",
-            "latency_over_time.png"
+            "latency_over_time.png",
+            "stress_curve.png",
+            "soak_stability.png"
         ]
     );
     for file in drawn {
@@ -456,8 +465,8 @@ fn html_report_opens_in_chromium_with_every_image_and_table() {
         .filter(|l| l.starts_with("|---") || l.starts_with("|--:"))
         .count();
     let seen = chromium_probe(&dir.join("report.html"));
-    assert_eq!(seen["images"], 7, "{seen}");
-    assert_eq!(seen["loaded"], 7, "{seen}");
+    assert_eq!(seen["images"], 9, "{seen}");
+    assert_eq!(seen["loaded"], 9, "{seen}");
     assert_eq!(seen["widths"], serde_json::json!([1920]));
     assert_eq!(seen["tables"], tables as u64);
     assert_eq!(seen["title"], "Load-test report: examples");

@@ -170,6 +170,10 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         })
         .collect();
     phases.sort_by_key(|p| p.start);
+    let mut spikes = spikes;
+    for report in &mut spikes {
+        add_time_to_recover(report, &phases, &timelines);
+    }
     let scaling = (!inputs.cluster.is_empty()).then(|| {
         let spike_timeline = timelines.iter().find(|t| t.label.starts_with("Spike"));
         let baseline_p95 = spikes
@@ -337,4 +341,25 @@ fn soak_phase(
         .into_iter()
         .collect();
     run_event_phases(label, "soak", found, events)
+}
+
+fn add_time_to_recover(
+    report: &mut spike::SpikeReport,
+    phases: &[phases::ClockPhase],
+    timelines: &[Timeline],
+) {
+    let spike_end = phases
+        .iter()
+        .find(|p| p.test == report.label && p.name == "Spike")
+        .map(|p| p.end);
+    let baseline = report
+        .phases
+        .iter()
+        .find(|p| p.name == "Baseline")
+        .and_then(|p| p.row.p95.value);
+    let timeline = timelines.iter().find(|t| t.label == report.label);
+    if let (Some(end), Some(b), Some(t)) = (spike_end, baseline, timeline) {
+        report.time_to_recover =
+            spike::time_to_recover(end, b, &t.windows, t.window_s, scaling::RECOVERED_WITHIN);
+    }
 }

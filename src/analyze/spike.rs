@@ -30,6 +30,8 @@ pub struct SpikeReport {
     pub phases: Vec<SpikePhase>,
     pub crash: Option<String>,
     pub headline: String,
+    /// Spike end → first window whose p95 is back within 10 % of the baseline's.
+    pub time_to_recover: Figure,
 }
 
 pub fn analyze(run: &SpikeRun, label: &str) -> SpikeReport {
@@ -108,6 +110,27 @@ pub fn analyze(run: &SpikeRun, label: &str) -> SpikeReport {
         phases,
         crash: run.crash.clone(),
         headline,
+        time_to_recover: Figure::unavailable(
+            SECONDS,
+            "needs per-request records (all_results) and the time-stamped console log of this run",
+        ),
+    }
+}
+
+/// Spike end → start of the first window after it whose p95 is within `within` of the
+/// baseline p95. Windows are by request end time, so the resolution is one window.
+pub fn time_to_recover(
+    spike_end: chrono::DateTime<chrono::Utc>,
+    baseline_p95: f64,
+    windows: &[super::windows::WindowRow],
+    window_s: i64,
+    within: f64,
+) -> Figure {
+    let limit = baseline_p95 * (1.0 + within);
+    match windows.iter().find(|w| w.start >= spike_end && w.p95.is_some_and(|p| p <= limit)) {
+        Some(w) => Figure::known((w.start - spike_end).num_microseconds().unwrap_or(0) as f64 / 1e6, SECONDS, "per-request records")
+            .method(format!("first {window_s} s window after the spike phase with p95 ≤ {:.0} % of the baseline p95 (resolution {window_s} s)", 100.0 * (1.0 + within))),
+        None => Figure::unavailable(SECONDS, "p95 never came back within 10 % of the baseline in the recorded requests"),
     }
 }
 

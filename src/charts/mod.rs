@@ -2,6 +2,7 @@
 //! chart without data is not drawn; its outcome says why, and the report repeats it.
 
 pub mod bars;
+pub mod curves;
 pub mod lines;
 pub mod scaling;
 pub mod theme;
@@ -78,6 +79,8 @@ pub fn draw_all(analysis: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartO
     out.push(soak_minutes(analysis, dir, size));
     out.extend(latency_over_time(analysis, dir, size));
     out.extend(cluster_charts(analysis, dir, size));
+    out.push(stress_curve(analysis, dir, size));
+    out.push(soak_stability(analysis, dir, size));
     out
 }
 
@@ -531,4 +534,46 @@ fn cluster_charts(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcom
         ),
     };
     vec![timeline, cpu, memory]
+}
+
+fn stress_curve(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
+    let (file, title) = ("stress_curve.png", "Stress test: degradation curve");
+    let Some(stress) = a
+        .stresses
+        .iter()
+        .find(|s| s.steps.iter().any(|st| st.avg.is_known()))
+    else {
+        return outcome(
+            file,
+            title,
+            Ok(()),
+            String::new(),
+            Some("no stress step with latency figures (they are only in the console log)".into()),
+        );
+    };
+    let result = png(dir, file, size, |area, sizes| {
+        curves::stress_curve(area, sizes, stress, a.scaling.as_ref())
+    });
+    outcome(file, title, result, stress.headline.clone(), None)
+}
+
+fn soak_stability(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
+    let (file, title) = ("soak_stability.png", "Soak test: stability per minute");
+    let Some(soak) = a
+        .soaks
+        .iter()
+        .find(|s| !s.minutes.is_empty() || !s.clock_minutes.is_empty())
+    else {
+        return outcome(
+            file,
+            title,
+            Ok(()),
+            String::new(),
+            Some("no soak test with per-minute figures".into()),
+        );
+    };
+    let result = png(dir, file, size, |area, sizes| {
+        curves::soak_stability(area, sizes, soak, a.scaling.as_ref())
+    });
+    outcome(file, title, result, soak.verdict.clone(), None)
 }

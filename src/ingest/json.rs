@@ -36,7 +36,7 @@ pub fn replace_python_non_finite(text: &str) -> (String, usize) {
         }
         let token = ["-Infinity", "Infinity", "NaN"]
             .into_iter()
-            .find(|t| text[i..].starts_with(t));
+            .find(|t| bytes[i..].starts_with(t.as_bytes()));
         if let Some(token) = token {
             out.push_str(&text[copied_to..i]);
             out.push_str("null");
@@ -212,6 +212,13 @@ mod tests {
             r#"{"a": null, "b": "NaN \" Infinity", "c": [null, null]}"#
         );
         assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn multibyte_text_outside_strings_does_not_panic() {
+        // Found by the property test: slicing text at a byte inside a UTF-8 character.
+        let (out, n) = replace_python_non_finite("é NaN ü");
+        assert_eq!((out.as_str(), n), ("é null ü", 1));
     }
 
     fn problem_for(text: &str) -> Problem {

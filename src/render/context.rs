@@ -27,6 +27,7 @@ pub struct SpikeCtx {
     pub headline: String,
     pub crash: Option<String>,
     pub table: Table,
+    pub recover: String,
 }
 
 #[derive(Serialize)]
@@ -74,6 +75,7 @@ pub struct Context {
     pub soaks: Vec<SoakCtx>,
     pub charts: Vec<ChartOutcome>,
     pub autoscaling: Vec<(String, String)>,
+    pub phases: Table,
     pub scaling: Option<super::scaling_ctx::ScalingCtx>,
     pub problems: Vec<ProblemCtx>,
     pub files_used: Vec<String>,
@@ -140,6 +142,7 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &str) -
             .collect(),
         charts: charts.to_vec(),
         autoscaling: super::scaling_ctx::checklist(a.scaling.as_ref()),
+        phases: phases_table(a),
         scaling: a.scaling.as_ref().map(super::scaling_ctx::scaling_ctx),
         problems: a
             .problems
@@ -213,6 +216,7 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
                     notes.change_cell(&p.p95_change_pct)
                 },
                 pods_cell(scaling, &s.label, &p.name, &mut notes),
+                cpu_cell(scaling, &s.label, &p.name, &mut notes),
             ]
         })
         .collect();
@@ -221,6 +225,17 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
         source: s.source.clone(),
         headline: s.headline.clone(),
         crash: s.crash.clone(),
+        recover: match &s.time_to_recover.value {
+            Some(_) => format!(
+                "{} ({})",
+                notes.cell(&s.time_to_recover),
+                s.time_to_recover.method.clone().unwrap_or_default()
+            ),
+            None => format!(
+                "n/a: {}",
+                s.time_to_recover.unavailable.clone().unwrap_or_default()
+            ),
+        },
         table: Table {
             rows,
             notes: notes.markdown(),
@@ -369,9 +384,50 @@ fn pods_cell(
     }
 }
 
+/// Mean CPU (% of request) the HPA read during the phase.
+fn cpu_cell(scaling: Option<&ScalingReport>, test: &str, phase: &str, notes: &mut Notes) -> String {
+    let Some(sc) = scaling else {
+        return notes.missing(NEEDS_COLLECT);
+    };
+    match sc
+        .phase_pods
+        .iter()
+        .find(|p| p.test == test && p.phase == phase)
+        .and_then(|p| p.cpu_mean_pct)
+    {
+        Some(c) => format!("{c:.0} %"),
+        None => notes.missing("no HPA CPU reading during this phase"),
+    }
+}
+
 /// The pods' summed memory in the clock minute starting at `minute`.
 fn memory_cell(scaling: Option<&ScalingReport>, minute: chrono::DateTime<chrono::Utc>) -> String {
     scaling
         .and_then(|s| s.soak_memory.iter().find(|m| m.minute == minute))
         .map_or_else(|| "n/a".to_string(), |m| format::bytes(m.bytes))
+}
+
+/// Test phases on the clock, with where their boundaries came from.
+fn phases_table(a: &Analysis) -> Table {
+    let rows = a
+        .phases
+        .iter()
+        .map(|p| {
+            vec![
+                p.test.clone(),
+                p.name.clone(),
+                p.start.format("%H:%M:%S%.3f").to_string(),
+                p.end.format("%H:%M:%S%.3f").to_string(),
+                format::seconds((p.end - p.start).num_milliseconds() as f64 / 1000.0),
+                p.target_rps.map_or("—".to_string(), |r| {
+                    format!("{} req/s", format::significant(r))
+                }),
+                p.source.clone(),
+            ]
+        })
+        .collect();
+    Table {
+        rows,
+        notes: String::new(),
+    }
 }
