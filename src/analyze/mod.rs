@@ -211,11 +211,7 @@ fn concat(
 ) -> crate::ingest::records::RequestColumns {
     let mut all = crate::ingest::records::RequestColumns::default();
     for p in parts {
-        all.end_local_us.extend_from_slice(&p.end_local_us);
-        all.latency_s.extend_from_slice(&p.latency_s);
-        all.success.extend_from_slice(&p.success);
-        all.tokens.extend_from_slice(&p.tokens);
-        all.error.extend_from_slice(&p.error);
+        all.append(p.clone());
     }
     all
 }

@@ -145,6 +145,8 @@ pub struct PhaseFigures<'a> {
     pub records: Option<(&'a LatencyStats, &'a str)>,
     pub duration: Option<(f64, String)>,
     pub console: Option<ConsoleFallback>,
+    /// The file was written by `report run`, whose percentiles are exact (no index-pick caveat).
+    pub exact_percentiles: bool,
 }
 
 /// What a spike phase summary prints: used when the results file is missing (crash).
@@ -222,7 +224,7 @@ impl PhaseFigures<'_> {
         let lat = |v: Option<f64>| Figure::from_option(v, SECONDS, &source, why);
         let n = successful.unwrap_or(0);
         let p95 = lat(a.p95_latency.or(fallback.p95_s));
-        let p95 = if n > 0 && n <= 20 {
+        let p95 = if !self.exact_percentiles && n > 0 && n <= 20 {
             p95.flag(format!(
                 "the script's p95 is the maximum when n ≤ 20 (n = {n})"
             ))
@@ -230,7 +232,7 @@ impl PhaseFigures<'_> {
             p95
         };
         let p99 = lat(a.p99_latency);
-        let p99 = if n > 0 && n <= 100 {
+        let p99 = if !self.exact_percentiles && n > 0 && n <= 100 {
             p99.flag(format!(
                 "the script's p99 is the maximum when n ≤ 100 (n = {n})"
             ))

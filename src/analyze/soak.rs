@@ -60,6 +60,7 @@ pub fn analyze(run: &SoakRun, label: &str, utc_offset_seconds: i32) -> SoakRepor
             records: stats.as_ref().map(|s| (s, records_source.as_str())),
             duration,
             console: None,
+            exact_percentiles: run.generator.is_some(),
         }
         .row()
     });

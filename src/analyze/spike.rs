@@ -64,6 +64,7 @@ pub fn analyze(run: &SpikeRun, label: &str) -> SpikeReport {
                     avg_s: c.avg_s,
                     p95_s: c.p95_s,
                 }),
+                exact_percentiles: run.generator.is_some(),
             }
             .row();
             let sent = row.requests.value;

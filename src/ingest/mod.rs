@@ -10,6 +10,7 @@ mod never_panics;
 pub mod problem;
 pub mod records;
 pub mod results;
+pub mod run_output;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -72,6 +73,8 @@ pub struct PhaseInput {
 
 #[derive(Debug, Clone, Default)]
 pub struct SpikeRun {
+    /// `report run`'s marker when it wrote the file (exact percentiles).
+    pub generator: Option<String>,
     pub sources: Sources,
     pub saved_local: Option<NaiveDateTime>,
     pub phases: Vec<PhaseInput>,
@@ -80,6 +83,7 @@ pub struct SpikeRun {
 
 #[derive(Debug, Clone, Default)]
 pub struct StressRun {
+    pub generator: Option<String>,
     pub sources: Sources,
     pub saved_local: Option<NaiveDateTime>,
     pub breaking_point: Option<f64>,
@@ -94,6 +98,7 @@ pub struct StressRun {
 
 #[derive(Debug, Clone, Default)]
 pub struct SoakRun {
+    pub generator: Option<String>,
     pub sources: Sources,
     pub saved_local: Option<NaiveDateTime>,
     pub interrupted: bool,
@@ -211,6 +216,7 @@ pub fn load_session(dir: &Path) -> Result<SessionInputs> {
         cluster,
     };
     assemble(&mut inputs, parsed, logs);
+    run_output::apply(&mut inputs, dir);
     Ok(inputs)
 }
 
@@ -528,12 +534,18 @@ fn add_advanced(
     if file.stress.is_some() || log.is_some_and(|l| l.stress.is_some()) {
         let console = log.and_then(|l| l.stress.clone()).unwrap_or_default();
         let stress = file.stress.unwrap_or_default();
+        let steps = if console.steps.is_empty() {
+            stress.steps.iter().map(file_step).collect()
+        } else {
+            console.steps
+        };
         inputs.stresses.push(StressRun {
+            generator: stress.generator.clone(),
             sources: sources.clone(),
             saved_local,
             breaking_point: stress.breaking_point,
             max_tested: stress.max_tested,
-            steps: console.steps,
+            steps,
             records: stress.all_results,
             crash: crash.clone(),
             console_breaking_point: console.breaking_point,
@@ -543,6 +555,7 @@ fn add_advanced(
     if file.soak.is_some() || log.is_some_and(|l| l.soak.is_some()) {
         let soak = file.soak.unwrap_or_default();
         inputs.soaks.push(SoakRun {
+            generator: soak.generator.clone(),
             sources,
             saved_local,
             interrupted: soak.status.as_deref() == Some("interrupted"),
@@ -609,6 +622,7 @@ fn spike_run(
         });
     }
     SpikeRun {
+        generator: file.generator.clone(),
         sources,
         saved_local,
         phases,
@@ -623,6 +637,21 @@ pub fn spike_key(phase: &str) -> &'static str {
         .find(|(n, _)| *n == phase)
         .map(|(_, k)| *k)
         .unwrap_or("")
+}
+
+/// A step of `report run`'s stress file, in the shape the console parser gives (its times come
+/// from run_events.jsonl later).
+fn file_step(step: &results::FileStep) -> ConsoleStep {
+    let f = &step.figures;
+    ConsoleStep {
+        target_rps: step.target_rps.unwrap_or(f64::NAN),
+        planned_s: None,
+        start: None,
+        end: None,
+        planned_requests: f.total,
+        success_rate: f.success_rate,
+        avg_s: f.avg_latency,
+    }
 }
 
 #[cfg(test)]

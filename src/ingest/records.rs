@@ -51,6 +51,15 @@ impl RequestColumns {
         }
     }
 
+    /// Adds `other`'s rows after these.
+    pub fn append(&mut self, other: RequestColumns) {
+        self.end_local_us.extend(other.end_local_us);
+        self.latency_s.extend(other.latency_s);
+        self.success.extend(other.success);
+        self.tokens.extend(other.tokens);
+        self.error.extend(other.error);
+    }
+
     fn push(&mut self, row: Row<'_>) {
         let Some(success) = row.success else {
             self.dropped += 1;

@@ -93,6 +93,9 @@ pub struct SpikeResult {
     pub recovery_results: Option<Analysis>,
     #[serde(default)]
     pub all_results: RequestColumns,
+    /// Set by `report run`: its percentiles are exact, not the scripts' index picks.
+    #[serde(default)]
+    pub generator: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -103,6 +106,23 @@ pub struct StressResult {
     pub max_tested: Option<f64>,
     #[serde(default)]
     pub all_results: RequestColumns,
+    /// Per-step figures: `report run` writes them; the scripts print them only.
+    #[serde(default)]
+    pub steps: Vec<FileStep>,
+    #[serde(default)]
+    pub generator: Option<String>,
+}
+
+/// One stress step as `report run` writes it.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct FileStep {
+    #[serde(default)]
+    pub target_rps: Option<f64>,
+    /// Scheduling stopped before the step's end.
+    #[serde(default)]
+    pub partial: bool,
+    #[serde(flatten)]
+    pub figures: Analysis,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -119,6 +139,8 @@ pub struct SoakResult {
     pub per_minute_chunks: Vec<Analysis>,
     #[serde(default)]
     pub all_results: RequestColumns,
+    #[serde(default)]
+    pub generator: Option<String>,
 }
 
 /// Huge values in scientific notation, so a message never prints 300 digits.
