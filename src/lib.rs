@@ -3,4 +3,6 @@
 //! recorders (collect, run) → session folder → ingest → analyze → charts → render.
 
 pub mod cli;
+pub mod run;
 pub mod session;
+pub mod sim;
