@@ -52,7 +52,7 @@ async fn run_cli(args: &[&str]) -> RunSummary {
 /// A stand-in service and a fresh session folder for one test.
 struct Fixture {
     server: SimHandle,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     session: PathBuf,
 }
 
@@ -62,7 +62,7 @@ impl Fixture {
         let session = dir.path().join("s");
         Self {
             server: sim(config).await,
-            _dir: dir,
+            dir,
             session,
         }
     }
@@ -335,9 +335,19 @@ async fn timeouts_and_5xx_are_counted_by_kind() {
     };
     let fx = Fixture::new(config).await;
     let session = &fx.session;
+    let results_dir = fx.dir.path().join("elsewhere");
     fx.run(
         "soak",
-        &["--rps", "20", "--duration", "1s", "--timeout", "200ms"],
+        &[
+            "--rps",
+            "20",
+            "--duration",
+            "1s",
+            "--timeout",
+            "200ms",
+            "--results-dir",
+            results_dir.to_str().unwrap(),
+        ],
     )
     .await;
     let records = read_records(session);
@@ -350,7 +360,7 @@ async fn timeouts_and_5xx_are_counted_by_kind() {
             .filter(|r| r.error_kind == Some(ErrorKind::Http5xx))
             .all(|r| r.status == Some(503))
     );
-    let (_, file) = advanced_file(session);
+    let (_, file) = advanced_file(&results_dir);
     let overall = &file["soak"]["overall_analysis"];
     assert_eq!(
         *overall,

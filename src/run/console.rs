@@ -96,7 +96,7 @@ impl<'a> Progress<'a> {
                 count as f64 / self.total as f64 * 100.0
             };
             self.console.line(format!(
-                "  [{}] Progress: {count}/{} ({percent:.1}%) - Elapsed: {:.1}s",
+                "  [{}] Progress: {count}/{} ({percent:.1}%) - Elapsed: {:.1}s - In flight: {in_flight}",
                 self.label,
                 self.total,
                 elapsed.as_secs_f64()

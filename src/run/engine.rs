@@ -139,7 +139,8 @@ impl Engine {
     ) -> PhaseRun {
         let total = phase.request_count();
         let mut progress = Progress::new(&self.console, &phase.label, total, progress_every);
-        let mut requests = Vec::with_capacity(total as usize);
+        // Reserve for a while, not for a whole huge phase (6e8 handles would exhaust memory at once).
+        let mut requests = Vec::with_capacity(total.min(1 << 16) as usize);
         let mut stopped = !self.sleep_until(start).await;
         // Boundaries carry the schedule's times, the same clock as the requests' `scheduled`.
         self.event_at(&phase.name, Boundary::Start, Some(phase.rate), start);

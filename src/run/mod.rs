@@ -142,14 +142,21 @@ fn print_intro(console: &Console, test: &RunTest, url: &str) {
     }
 }
 
-/// Ctrl-C stops scheduling; requests in flight still end (by their timeout at the latest).
+/// Ctrl-C stops scheduling; requests in flight still end (by their timeout at the latest). A
+/// second Ctrl-C quits at once: the records already written stay valid.
 fn watch_ctrl_c(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        engine.console.line(format!(
+            "\n⚠️  Interrupted: no new requests; waiting for the {} in flight (Ctrl-C again to quit now)...",
+            engine.in_flight()
+        ));
+        engine.stop(StopReason::Interrupted);
         if tokio::signal::ctrl_c().await.is_ok() {
-            engine
-                .console
-                .line("\n⚠️  Interrupted: no new requests; waiting for those in flight...");
-            engine.stop(StopReason::Interrupted);
+            eprintln!("second Ctrl-C: quitting; requests.ndjson holds every request that ended");
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
     })
 }
