@@ -22,13 +22,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::Local;
-use serde_json::{Value, json};
 
 use crate::cli::{CommonRunArgs, RunArgs, RunTest};
 use client::ChatClient;
 use console::Console;
 use engine::{Engine, StopReason};
-use results::{BENCHMARK_FILE, advanced_file_name, write_json};
+use results::{AdvancedResults, BENCHMARK_FILE, advanced_file_name, write_json};
 use session::RunSession;
 
 /// Exit code after Ctrl-C, as shells report an interrupted command.
@@ -164,7 +163,7 @@ fn watch_ctrl_c(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
 /// The results the test produced, in the shape of the scripts' file.
 enum TestResults {
     Benchmark(Vec<results::ScenarioResult>),
-    Advanced(&'static str, Value),
+    Advanced(Box<AdvancedResults>),
 }
 
 async fn run_test(engine: &Arc<Engine>, test: &RunTest, keep_all: bool) -> TestResults {
@@ -173,16 +172,23 @@ async fn run_test(engine: &Arc<Engine>, test: &RunTest, keep_all: bool) -> TestR
             let runs = basic::run(engine, args).await;
             TestResults::Benchmark(runs.into_iter().filter_map(|r| r.result).collect())
         }
-        RunTest::Spike(args) => {
-            TestResults::Advanced("spike", spike::run(engine, args, keep_all).await)
-        }
-        RunTest::Stress(args) => {
-            TestResults::Advanced("stress", stress::run(engine, args, keep_all).await)
-        }
-        RunTest::Soak(args) => {
-            TestResults::Advanced("soak", soak::run(engine, args, keep_all).await)
-        }
+        RunTest::Spike(args) => advanced(AdvancedResults {
+            spike: Some(spike::run(engine, args, keep_all).await),
+            ..AdvancedResults::default()
+        }),
+        RunTest::Stress(args) => advanced(AdvancedResults {
+            stress: Some(stress::run(engine, args, keep_all).await),
+            ..AdvancedResults::default()
+        }),
+        RunTest::Soak(args) => advanced(AdvancedResults {
+            soak: Some(soak::run(engine, args, keep_all).await),
+            ..AdvancedResults::default()
+        }),
     }
+}
+
+fn advanced(results: AdvancedResults) -> TestResults {
+    TestResults::Advanced(Box::new(results))
 }
 
 fn save_results(
@@ -194,14 +200,11 @@ fn save_results(
         TestResults::Benchmark(scenarios) => {
             write_json(&session.results_dir, BENCHMARK_FILE, scenarios)?
         }
-        TestResults::Advanced(key, object) => {
-            let file = json!({ *key: object });
-            write_json(
-                &session.results_dir,
-                &advanced_file_name(Local::now()),
-                &file,
-            )?
-        }
+        TestResults::Advanced(file) => write_json(
+            &session.results_dir,
+            &advanced_file_name(Local::now()),
+            file,
+        )?,
     };
     let shown = path
         .file_name()

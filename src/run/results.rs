@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::record::RequestRecord;
-use super::stats::Summary;
+use super::stats::{Analysis, Summary};
 
 /// Written into each test object so a reader can tell these figures from the scripts' own.
 pub const GENERATOR_NOTE: &str =
@@ -78,22 +78,99 @@ impl ScenarioResult {
     }
 }
 
-/// `all_results` items: `{"success", "latency", "tokens" | "error", "timestamp"}`, the timestamp
-/// being the local end time without zone, its fraction dropped when zero (as Python prints it).
-pub fn all_results(records: &[RequestRecord]) -> Value {
-    let items: Vec<Value> = records
+/// One `all_results` item: `{"success", "latency", "tokens" | "error", "timestamp"}`, the
+/// timestamp being the local end time without zone, its fraction dropped when zero (as Python).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResultItem {
+    pub success: bool,
+    pub latency: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub timestamp: String,
+}
+
+/// `all_results`: every request when asked for, else `[]` as the scripts write it.
+pub fn all_results(records: &[RequestRecord], keep: bool) -> Vec<ResultItem> {
+    if !keep {
+        return Vec::new();
+    }
+    records
         .iter()
-        .map(|r| {
-            let mut item = json!({"success": r.ok, "latency": r.latency_s});
-            match (&r.error, r.ok) {
-                (Some(error), false) => item["error"] = json!(error),
-                _ => item["tokens"] = json!(r.tokens.unwrap_or(0)),
-            }
-            item["timestamp"] = json!(python_local_time(r.ended));
-            item
+        .map(|r| ResultItem {
+            success: r.ok,
+            latency: r.latency_s,
+            tokens: r.ok.then(|| r.tokens.unwrap_or(0)),
+            error: if r.ok { None } else { r.error.clone() },
+            timestamp: python_local_time(r.ended),
         })
-        .collect();
-    Value::Array(items)
+        .collect()
+}
+
+/// A rate or a count as the scripts write it: `5`, or `2.5` when not whole.
+pub fn script_number(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 9e15 {
+        json!(value as i64)
+    } else {
+        json!(value)
+    }
+}
+
+/// The advanced results file: one key per test that ran (`report run` runs one).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct AdvancedResults {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spike: Option<SpikeResults>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stress: Option<StressResults>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soak: Option<SoakResults>,
+}
+
+/// Fields in the scripts' order; serialised straight from these structs to keep that order.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpikeResults {
+    pub test_type: &'static str,
+    pub baseline_results: Analysis,
+    pub spike_results: Analysis,
+    pub recovery_results: Analysis,
+    pub all_results: Vec<ResultItem>,
+    pub generator: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StressResults {
+    pub test_type: &'static str,
+    pub breaking_point: Value,
+    pub max_tested: Value,
+    pub all_results: Vec<ResultItem>,
+    /// Not in the scripts' file (they print step figures only): one entry per step that ran.
+    pub steps: Vec<StepFigures>,
+    pub generator: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepFigures {
+    pub target_rps: Value,
+    /// Scheduling stopped before the step's end.
+    pub partial: bool,
+    #[serde(flatten)]
+    pub figures: Analysis,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SoakResults {
+    pub test_type: &'static str,
+    /// `interrupted` after Ctrl-C (the scripts then write only this and `test_type`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    pub duration_minutes: Value,
+    pub target_rps: Value,
+    pub overall_analysis: Analysis,
+    pub per_minute_chunks: Vec<Analysis>,
+    pub all_results: Vec<ResultItem>,
+    pub generator: &'static str,
 }
 
 pub fn python_local_time(t: DateTime<Utc>) -> String {

@@ -3,12 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
 use super::console::{RULE, rate_text};
 use super::engine::{Engine, Phase, collect};
 use super::record::RequestRecord;
-use super::results::{GENERATOR_NOTE, all_results};
+use super::results::{GENERATOR_NOTE, SoakResults, all_results, script_number};
 use super::stats::Analysis;
 use crate::cli::SoakArgs;
 
@@ -81,7 +79,7 @@ fn print_table(engine: &Engine, chunks: &[Analysis]) {
 }
 
 /// Runs the soak and returns the `soak` object of the advanced results file.
-pub async fn run(engine: &Engine, args: &SoakArgs, keep_all: bool) -> Value {
+pub async fn run(engine: &Engine, args: &SoakArgs, keep_all: bool) -> SoakResults {
     let phase = phase(args);
     print_header(engine, &phase);
     let run = engine
@@ -91,21 +89,17 @@ pub async fn run(engine: &Engine, args: &SoakArgs, keep_all: bool) -> Value {
     let (_, records) = collect(run, engine).await;
     let chunks = minute_chunks(&records, phase.rate);
     print_table(engine, &chunks);
-    let minutes = phase.duration.as_secs_f64() / 60.0;
-    let mut soak = json!({
-        "test_type": "soak",
-        "duration_minutes": if minutes.fract() == 0.0 { json!(minutes as u64) } else { json!(minutes) },
-        "target_rps": if phase.rate.fract() == 0.0 { json!(phase.rate as u64) } else { json!(phase.rate) },
-        "overall_analysis": Analysis::of(&records),
-        "per_minute_chunks": chunks,
-        "all_results": if keep_all { all_results(&records) } else { json!([]) },
-        "generator": GENERATOR_NOTE,
-    });
-    if interrupted {
+    SoakResults {
+        test_type: "soak",
         // The scripts write only this key when stopped; here the figures come with it.
-        soak["status"] = json!("interrupted");
+        status: interrupted.then_some("interrupted"),
+        duration_minutes: script_number(phase.duration.as_secs_f64() / 60.0),
+        target_rps: script_number(phase.rate),
+        overall_analysis: Analysis::of(&records),
+        per_minute_chunks: chunks,
+        all_results: all_results(&records, keep_all),
+        generator: GENERATOR_NOTE,
     }
-    soak
 }
 
 #[cfg(test)]

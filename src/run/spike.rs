@@ -2,12 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
 use super::console::{RULE, rate_text, seconds_text};
 use super::engine::{Engine, Phase, collect};
 use super::record::RequestRecord;
-use super::results::{GENERATOR_NOTE, all_results};
+use super::results::{GENERATOR_NOTE, SpikeResults, all_results};
 use super::stats::Analysis;
 use crate::cli::SpikeArgs;
 
@@ -61,7 +59,7 @@ fn print_header(engine: &Engine, phases: &[Phase; 3]) {
 }
 
 /// Runs the three phases and returns the `spike` object of the advanced results file.
-pub async fn run(engine: &Engine, args: &SpikeArgs, keep_all: bool) -> Value {
+pub async fn run(engine: &Engine, args: &SpikeArgs, keep_all: bool) -> SpikeResults {
     let phases = phases(args);
     print_header(engine, &phases);
     let mut runs = Vec::new();
@@ -88,14 +86,14 @@ pub async fn run(engine: &Engine, args: &SpikeArgs, keep_all: bool) -> Value {
     by_phase.resize(3, Vec::new());
     print_summaries(engine, &by_phase);
     let everything: Vec<RequestRecord> = by_phase.concat();
-    json!({
-        "test_type": "spike",
-        "baseline_results": Analysis::of(&by_phase[0]),
-        "spike_results": Analysis::of(&by_phase[1]),
-        "recovery_results": Analysis::of(&by_phase[2]),
-        "all_results": if keep_all { all_results(&everything) } else { json!([]) },
-        "generator": GENERATOR_NOTE,
-    })
+    SpikeResults {
+        test_type: "spike",
+        baseline_results: Analysis::of(&by_phase[0]),
+        spike_results: Analysis::of(&by_phase[1]),
+        recovery_results: Analysis::of(&by_phase[2]),
+        all_results: all_results(&everything, keep_all),
+        generator: GENERATOR_NOTE,
+    }
 }
 
 fn print_summaries(engine: &Engine, by_phase: &[Vec<RequestRecord>]) {

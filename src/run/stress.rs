@@ -5,13 +5,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use super::console::{RULE, rate_text, seconds_text};
 use super::engine::{Engine, Phase, PhaseRun, StopReason, collect};
 use super::record::RequestRecord;
-use super::results::{GENERATOR_NOTE, all_results};
+use super::results::{GENERATOR_NOTE, StepFigures, StressResults, all_results, script_number};
 use super::stats::Analysis;
 use crate::cli::StressArgs;
 
@@ -125,7 +124,7 @@ fn print_header(engine: &Engine, args: &StressArgs) {
 }
 
 /// Runs the steps and returns the `stress` object of the advanced results file.
-pub async fn run(engine: &Arc<Engine>, args: &StressArgs, keep_all: bool) -> Value {
+pub async fn run(engine: &Arc<Engine>, args: &StressArgs, keep_all: bool) -> StressResults {
     print_header(engine, args);
     let criteria = Criteria::from_args(args);
     let mut verdicts = Vec::new();
@@ -190,39 +189,28 @@ fn conclude(engine: &Engine, results: &[StepResult]) {
     }
 }
 
-fn number(rate: Option<f64>) -> Value {
-    match rate {
-        Some(r) if r.fract() == 0.0 => json!(r as u64),
-        Some(r) => json!(r),
-        None => Value::Null,
-    }
-}
-
-fn stress_object(results: &[StepResult], keep_all: bool) -> Value {
-    let steps: Vec<Value> = results
+fn stress_object(results: &[StepResult], keep_all: bool) -> StressResults {
+    let steps = results
         .iter()
-        .map(|s| {
-            let mut step = json!({"target_rps": number(Some(s.phase.rate)), "partial": s.partial});
-            if let (Value::Object(step), Ok(Value::Object(figures))) =
-                (&mut step, serde_json::to_value(&s.analysis))
-            {
-                step.extend(figures);
-            }
-            step
+        .map(|s| StepFigures {
+            target_rps: script_number(s.phase.rate),
+            partial: s.partial,
+            figures: s.analysis.clone(),
         })
         .collect();
     let everything: Vec<RequestRecord> = results
         .iter()
         .flat_map(|s| s.records.iter().cloned())
         .collect();
-    json!({
-        "test_type": "stress",
-        "breaking_point": number(breaking_point(results)),
-        "max_tested": number(max_tested(results)),
-        "all_results": if keep_all { all_results(&everything) } else { json!([]) },
-        "steps": steps,
-        "generator": GENERATOR_NOTE,
-    })
+    let or_null = |rate: Option<f64>| rate.map_or(serde_json::Value::Null, script_number);
+    StressResults {
+        test_type: "stress",
+        breaking_point: or_null(breaking_point(results)),
+        max_tested: or_null(max_tested(results)),
+        all_results: all_results(&everything, keep_all),
+        steps,
+        generator: GENERATOR_NOTE,
+    }
 }
 
 #[cfg(test)]
