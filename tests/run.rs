@@ -643,3 +643,60 @@ async fn a_dead_service_fails_the_health_check_with_advice() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_errors_and_bodies_that_are_not_json_are_counted_by_kind() {
+    // Arrivals 4 and 8 get 429; of the six answered, every second body is not JSON.
+    let config = SimConfig {
+        failure_rate: 0.25,
+        failure_status: 429,
+        bad_body_rate: 0.5,
+        ..roomy()
+    };
+    let fx = Fixture::new(config).await;
+    let prompts = fx.dir.path().join("prompts.txt");
+    std::fs::write(
+        &prompts,
+        "Write hello world in C\n\nWrite fizzbuzz in Rust\n",
+    )
+    .unwrap();
+    let prompts_arg = prompts.to_str().unwrap();
+    fx.run(
+        "soak",
+        &["--rps", "8", "--duration", "1s", "--prompts", prompts_arg],
+    )
+    .await;
+    let records = read_records(&fx.session);
+    let all: Vec<&RequestRecord> = records.iter().collect();
+    assert_eq!(all.len(), 8);
+    assert_eq!(count_kind(&all, ErrorKind::Http4xx), 2);
+    assert_eq!(count_kind(&all, ErrorKind::BadBody), 3);
+    assert_eq!(all.iter().filter(|r| r.ok).count(), 3);
+    let (_, file) = advanced_file(&fx.session);
+    assert_analysis_matches(&file["soak"]["overall_analysis"], &all);
+    fx.server.shutdown().await;
+
+    // A prompts file with no prompt is refused, naming the file and the flag.
+    let empty = fx.dir.path().join("empty.txt");
+    std::fs::write(&empty, "\n \n").unwrap();
+    let cli = Cli::try_parse_from([
+        "report",
+        "run",
+        "soak",
+        "--url",
+        "http://127.0.0.1:9",
+        "--skip-health-check",
+        "--prompts",
+        empty.to_str().unwrap(),
+        "--quiet",
+    ])
+    .unwrap();
+    let Command::Run(args) = cli.command else {
+        unreachable!()
+    };
+    let error = format!("{:#}", run(args).await.unwrap_err());
+    assert!(
+        error.contains("--prompts") && error.contains("empty.txt"),
+        "{error}"
+    );
+}
