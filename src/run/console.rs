@@ -2,7 +2,7 @@
 //! `report build` recognise), with an indicatif bar per phase when stdout is a terminal and the
 //! scripts' own `Progress:` lines otherwise.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -34,7 +34,10 @@ impl Console {
         let bar = self.bar.lock().unwrap_or_else(|e| e.into_inner());
         match bar.as_ref() {
             Some(bar) => bar.println(text.as_ref()),
-            None => println!("{}", text.as_ref()),
+            // A closed stdout (`report run ... | head`) must not stop the run: ignore the error.
+            None => {
+                let _ = writeln!(std::io::stdout(), "{}", text.as_ref());
+            }
         }
     }
 
