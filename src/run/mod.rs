@@ -103,11 +103,15 @@ pub async fn run(args: RunArgs) -> Result<RunSummary> {
     let ctrl_c = watch_ctrl_c(engine.clone());
     let results = run_test(&engine, &args.test, common.all_results).await;
     ctrl_c.abort();
+    // The writer ends when the last recorder handle goes: the engine's and the Ctrl-C task's.
+    let _ = ctrl_c.await;
     let stop = engine.stop_reason();
     drop(engine);
-    let recorded = writer
-        .join()
-        .map_err(|_| anyhow::anyhow!("the request writer thread failed"))?;
+    let recorded = tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .context("the request writer thread failed")?;
     let results_file = save_results(&session, &console, &results)?;
     let interrupted = stop == Some(StopReason::Interrupted);
     session.finish(end_reason(stop), interrupted)?;
