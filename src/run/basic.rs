@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::console::RULE;
+use super::console::{Console, RULE};
 use super::engine::Engine;
 use super::record::{Boundary, RequestRecord};
 use super::results::ScenarioResult;
@@ -71,7 +71,6 @@ pub async fn run(engine: &Arc<Engine>, args: &BasicArgs) -> Vec<ScenarioRun> {
             break;
         }
     }
-    print_summary(engine, &runs);
     runs
 }
 
@@ -201,8 +200,8 @@ fn print_results(engine: &Engine, name: &str, total_time: f64, records: &[Reques
     c.lines(["", &format!("✅ {name} completed successfully!")]);
 }
 
-fn print_summary(engine: &Engine, runs: &[ScenarioRun]) {
-    let c = &engine.console;
+/// The script's closing summary, printed after the results file is saved.
+pub fn print_summary(c: &Console, runs: &[ScenarioRun]) {
     c.lines(["", "📈 Summary:"]);
     for run in runs {
         let total = run.records.len();

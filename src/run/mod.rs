@@ -166,7 +166,7 @@ fn watch_ctrl_c(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
 
 /// The results the test produced, in the shape of the scripts' file.
 enum TestResults {
-    Benchmark(Vec<results::ScenarioResult>),
+    Benchmark(Vec<basic::ScenarioRun>),
     Advanced(Box<AdvancedResults>),
 }
 
@@ -174,7 +174,7 @@ async fn run_test(engine: &Arc<Engine>, test: &RunTest, keep_all: bool) -> TestR
     match test {
         RunTest::Basic(args) => {
             let runs = basic::run(engine, args).await;
-            TestResults::Benchmark(runs.into_iter().filter_map(|r| r.result).collect())
+            TestResults::Benchmark(runs)
         }
         RunTest::Spike(args) => advanced(AdvancedResults {
             spike: Some(spike::run(engine, args, keep_all).await),
@@ -200,27 +200,25 @@ fn save_results(
     console: &Console,
     results: &TestResults,
 ) -> Result<Option<std::path::PathBuf>> {
-    let path = match results {
-        TestResults::Benchmark(scenarios) => {
-            write_json(&session.results_dir, BENCHMARK_FILE, scenarios)?
+    match results {
+        TestResults::Benchmark(runs) => {
+            // Scenarios without a success are left out, as the script does.
+            let scenarios: Vec<&results::ScenarioResult> =
+                runs.iter().filter_map(|r| r.result.as_ref()).collect();
+            let path = write_json(&session.results_dir, BENCHMARK_FILE, &scenarios)?;
+            let saved = format!("✅ Results saved to {BENCHMARK_FILE}");
+            console.lines(["", console::RULE, &saved, console::RULE]);
+            basic::print_summary(console, runs);
+            Ok(Some(path))
         }
-        TestResults::Advanced(file) => write_json(
-            &session.results_dir,
-            &advanced_file_name(Local::now()),
-            file,
-        )?,
-    };
-    let shown = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    console.line("");
-    console.line(format!("✅ Results saved to {shown}"));
-    console.line(format!(
-        "⏰ End time: {}",
-        Local::now().format("%Y-%m-%d %H:%M:%S")
-    ));
-    Ok(Some(path))
+        TestResults::Advanced(file) => {
+            let name = advanced_file_name(Local::now());
+            let path = write_json(&session.results_dir, &name, file)?;
+            let end = format!("⏰ End time: {}", Local::now().format("%Y-%m-%d %H:%M:%S"));
+            console.lines(["", &format!("✅ Results saved to {name}"), &end]);
+            Ok(Some(path))
+        }
+    }
 }
 
 fn end_reason(stop: Option<StopReason>) -> String {
