@@ -115,23 +115,20 @@ impl<'a> Progress<'a> {
     }
 }
 
-/// A rate as the scripts print it: `2`, or `2.5` when not whole.
+/// A rate as the scripts print it: `2`, or `2.5` when not whole (at most 3 decimals).
 pub fn rate_text(rate: f64) -> String {
-    if rate.fract() == 0.0 {
-        format!("{rate:.0}")
-    } else {
-        format!("{rate}")
-    }
+    short_number(rate)
 }
 
 /// Seconds as the scripts print a duration: `30s`, or `0.5s`.
 pub fn seconds_text(duration: Duration) -> String {
-    let secs = duration.as_secs_f64();
-    if secs.fract() == 0.0 {
-        format!("{secs:.0}s")
-    } else {
-        format!("{secs}s")
-    }
+    format!("{}s", short_number(duration.as_secs_f64()))
+}
+
+/// `10`, `2.5`, `0.3`: at most 3 decimals, no trailing zeros.
+fn short_number(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
@@ -142,6 +139,8 @@ mod tests {
     fn rates_and_durations_print_like_the_scripts() {
         assert_eq!(rate_text(15.0), "15");
         assert_eq!(rate_text(2.5), "2.5");
+        assert_eq!(rate_text(0.30000000000000004), "0.3");
+        assert_eq!(rate_text(10.0), "10");
         assert_eq!(seconds_text(Duration::from_secs(30)), "30s");
         assert_eq!(seconds_text(Duration::from_millis(500)), "0.5s");
     }

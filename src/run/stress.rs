@@ -47,8 +47,9 @@ pub fn steps(args: &StressArgs) -> Vec<Phase> {
     let mut steps = Vec::new();
     let mut index = 0u32;
     loop {
-        // Rates from the index, not by repeated addition, so 0.1 steps do not drift.
-        let rate = args.start + args.step * f64::from(index);
+        // Rates from the index, not by repeated addition, and rounded to a millionth, so that
+        // 0.1 steps give 0.3 and not 0.30000000000000004.
+        let rate = ((args.start + args.step * f64::from(index)) * 1e6).round() / 1e6;
         if rate > args.max + 1e-9 {
             return steps;
         }
@@ -216,6 +217,24 @@ fn stress_object(results: &[StepResult], keep_all: bool) -> StressResults {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn steps_grow_from_start_to_max_inclusive_without_drift() {
+        let cli = crate::cli::Cli::try_parse_from([
+            "report", "run", "stress", "--url", "http://h", "--start", "0.1", "--step", "0.1",
+            "--max", "0.3",
+        ])
+        .unwrap();
+        let crate::cli::Command::Run(crate::cli::RunArgs {
+            test: crate::cli::RunTest::Stress(args),
+        }) = cli.command
+        else {
+            panic!("not a stress command")
+        };
+        let names: Vec<String> = steps(&args).into_iter().map(|s| s.name).collect();
+        assert_eq!(names, ["0.1RPS", "0.2RPS", "0.3RPS"]);
+    }
 
     #[test]
     fn criteria_break_on_success_or_latency() {
