@@ -197,7 +197,7 @@ impl Engine {
     pub async fn request_now(&self, phase: &str) -> RequestRecord {
         match self.spawn_request(phase, Instant::now()).await {
             Ok(record) => record,
-            Err(e) => panic_free_join_error(&self.test, phase, &self.clock, e),
+            Err(e) => record_for_failed_task(&self.test, phase, &self.clock, e),
         }
     }
 
@@ -209,12 +209,12 @@ impl Engine {
 
 /// Waits for every request of a phase; a request task cannot fail, but a join error (runtime
 /// shutting down) still yields a record instead of a panic.
-pub async fn collect(run: PhaseRun, engine: &Engine) -> (Phase, Vec<RequestRecord>) {
+pub async fn finish_phase(run: PhaseRun, engine: &Engine) -> (Phase, Vec<RequestRecord>) {
     let mut records = Vec::with_capacity(run.requests.len());
     for handle in run.requests {
         match handle.await {
             Ok(record) => records.push(record),
-            Err(e) => records.push(panic_free_join_error(
+            Err(e) => records.push(record_for_failed_task(
                 &engine.test,
                 &run.phase.name,
                 &engine.clock,
@@ -225,7 +225,7 @@ pub async fn collect(run: PhaseRun, engine: &Engine) -> (Phase, Vec<RequestRecor
     (run.phase, records)
 }
 
-fn panic_free_join_error(
+fn record_for_failed_task(
     test: &str,
     phase: &str,
     clock: &Clock,

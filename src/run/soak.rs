@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::console::{RULE, rate_text};
-use super::engine::{Engine, Phase, collect};
+use super::engine::{Engine, Phase, finish_phase};
 use super::record::RequestRecord;
 use super::results::{GENERATOR_NOTE, SoakResults, all_results, script_number};
 use super::stats::Analysis;
@@ -86,7 +86,7 @@ pub async fn run(engine: &Engine, args: &SoakArgs, keep_all: bool) -> SoakResult
         .run_phase(&phase, Instant::now(), Duration::from_secs(30))
         .await;
     let interrupted = run.stopped;
-    let (_, records) = collect(run, engine).await;
+    let (_, records) = finish_phase(run, engine).await;
     let chunks = minute_chunks(&records, phase.rate);
     print_table(engine, &chunks);
     SoakResults {

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::console::{RULE, rate_text, seconds_text};
-use super::engine::{Engine, Phase, collect};
+use super::engine::{Engine, Phase, finish_phase};
 use super::record::RequestRecord;
 use super::results::{GENERATOR_NOTE, SpikeResults, all_results};
 use super::stats::Analysis;
@@ -81,7 +81,7 @@ pub async fn run(engine: &Engine, args: &SpikeArgs, keep_all: bool) -> SpikeResu
     }
     let mut by_phase: Vec<Vec<RequestRecord>> = Vec::new();
     for run in runs {
-        by_phase.push(collect(run, engine).await.1);
+        by_phase.push(finish_phase(run, engine).await.1);
     }
     by_phase.resize(3, Vec::new());
     print_summaries(engine, &by_phase);

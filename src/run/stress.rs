@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
 use super::console::{RULE, rate_text, seconds_text};
-use super::engine::{Engine, Phase, PhaseRun, StopReason, collect};
+use super::engine::{Engine, Phase, PhaseRun, StopReason, finish_phase};
 use super::record::RequestRecord;
 use super::results::{GENERATOR_NOTE, StepFigures, StressResults, all_results, script_number};
 use super::stats::Analysis;
@@ -77,7 +77,7 @@ pub struct StepResult {
 fn judge(engine: Arc<Engine>, run: PhaseRun, criteria: Criteria) -> JoinHandle<StepResult> {
     tokio::spawn(async move {
         let partial = run.stopped;
-        let (phase, records) = collect(run, &engine).await;
+        let (phase, records) = finish_phase(run, &engine).await;
         let analysis = Analysis::of(&records);
         let broken = !partial && criteria.breaks(&analysis);
         print_verdict(&engine, &phase, &analysis);
