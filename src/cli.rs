@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Build the report (Markdown, HTML, summary.json, PNG charts) from a session folder.
     Build(BuildArgs),
+    /// Run a load test (basic, spike, stress, soak) open-loop and record every request.
+    Run(RunArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,6 +86,183 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Run one of the user's four load tests against the inference service, open-loop: \
+every request starts at its scheduled time whatever the number in flight. Writes requests.ndjson, \
+run_events.jsonl and session.json into the session folder, plus the scripts' own results files \
+(benchmark_results.json, advanced_test_results_<local time>.json) with p95/p99 added."
+)]
+pub struct RunArgs {
+    #[command(subcommand)]
+    pub test: RunTest,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunTest {
+    /// Basic load test: scenarios of N requests sent by C concurrent workers (closed loop).
+    Basic(BasicArgs),
+    /// Spike test: baseline rate, a spike, then recovery at the baseline rate.
+    Spike(SpikeArgs),
+    /// Stress test: rate grows step by step until the breaking point or --max.
+    Stress(StressArgs),
+    /// Soak test: one constant rate for a long time.
+    Soak(SoakArgs),
+}
+
+/// Options every test takes.
+#[derive(Debug, Args, Clone)]
+pub struct CommonRunArgs {
+    /// Base URL of the service, e.g. http://34.70.42.27 or http://127.0.0.1:8000.
+    #[arg(long)]
+    pub url: String,
+    /// Path of the generation endpoint.
+    #[arg(long, default_value = "/chat")]
+    pub path: String,
+    /// `max_tokens` sent with every prompt.
+    #[arg(long, default_value_t = 80)]
+    pub max_tokens: u32,
+    /// File of prompts, one per line (blank lines skipped); default: built-in coding prompts.
+    #[arg(long)]
+    pub prompts: Option<PathBuf>,
+    /// Per-request timeout (e.g. 60s, 500ms, 2m).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Session folder to write into. Default: $REPORT_SESSION if set (as `report collect` sets
+    /// it for the command it wraps), else a new folder data/<UTC start time>-<test>.
+    #[arg(long)]
+    pub session: Option<PathBuf>,
+    /// Where to write the scripts' results files. Default: the session folder. `.` keeps the
+    /// scripts' habit of writing into the working directory.
+    #[arg(long)]
+    pub results_dir: Option<PathBuf>,
+    /// Keep every request in the results file's `all_results` (the scripts write `[]`).
+    #[arg(long)]
+    pub all_results: bool,
+    /// Do not call GET /health before the test.
+    #[arg(long)]
+    pub skip_health_check: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BasicArgs {
+    #[command(flatten)]
+    pub common: CommonRunArgs,
+    /// Scenarios as REQUESTSxCONCURRENCY, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "5x1,10x2,15x3", value_parser = parse_scenario)]
+    pub scenarios: Vec<(u32, u32)>,
+    /// Pause between scenarios.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub pause: std::time::Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SpikeArgs {
+    #[command(flatten)]
+    pub common: CommonRunArgs,
+    /// Baseline (and recovery) rate, requests per second.
+    #[arg(long, default_value_t = 2.0, value_parser = parse_rate)]
+    pub baseline: f64,
+    /// Spike rate, requests per second.
+    #[arg(long, default_value_t = 20.0, value_parser = parse_rate)]
+    pub rps: f64,
+    /// Length of the spike.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub duration: std::time::Duration,
+    /// Length of the baseline phase.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub baseline_duration: std::time::Duration,
+    /// Length of the recovery phase.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub recovery_duration: std::time::Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct StressArgs {
+    #[command(flatten)]
+    pub common: CommonRunArgs,
+    /// First step's rate, requests per second.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_rate)]
+    pub start: f64,
+    /// Highest rate tried.
+    #[arg(long, default_value_t = 50.0, value_parser = parse_rate)]
+    pub max: f64,
+    /// Rate added at each step.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_rate)]
+    pub step: f64,
+    /// Length of each step.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub step_duration: std::time::Duration,
+    /// Breaking point: a step whose success rate (percent) falls below this.
+    #[arg(long, default_value_t = 95.0)]
+    pub min_success: f64,
+    /// Breaking point: a step whose average latency rises above this.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub max_avg_latency: std::time::Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SoakArgs {
+    #[command(flatten)]
+    pub common: CommonRunArgs,
+    /// Rate, requests per second.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_rate)]
+    pub rps: f64,
+    /// Length of the test.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub duration: std::time::Duration,
+}
+
+/// Parses `30s`, `10m`, `1h`, `500ms`, `1.5s` or a plain number of seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration; write e.g. 30s, 10m, 1h or 500ms"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?}; use ms, s, m or h"
+            ));
+        }
+    };
+    std::time::Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("{text:?} is not a usable duration"))
+}
+
+/// A rate in requests per second: positive and finite.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() && rate <= 1_000_000.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a rate; give requests per second above 0, e.g. 2 or 0.5"
+        )),
+    }
+}
+
+/// Parses `10x2` (10 requests, 2 concurrent workers).
+pub fn parse_scenario(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("{text:?} is not a scenario; write REQUESTSxCONCURRENCY such as 10x2");
+    let (requests, workers) = text.trim().split_once(['x', 'X']).ok_or_else(bad)?;
+    let requests: u32 = requests.trim().parse().map_err(|_| bad())?;
+    let workers: u32 = workers.trim().parse().map_err(|_| bad())?;
+    if requests == 0 || workers == 0 {
+        return Err(bad());
+    }
+    Ok((requests, workers))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +274,22 @@ mod tests {
         assert!(parse_size("1920").is_err());
         assert!(parse_size("10x10").is_err());
         assert!(parse_size("axb").is_err());
+    }
+
+    #[test]
+    fn run_values_parse_and_reject() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert_eq!(parse_rate("2.5"), Ok(2.5));
+        assert!(parse_rate("0").is_err());
+        assert_eq!(parse_scenario("10x2"), Ok((10, 2)));
+        assert!(parse_scenario("10").is_err());
+        assert!(parse_scenario("0x2").is_err());
     }
 
     #[test]

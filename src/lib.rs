@@ -8,4 +8,6 @@ pub mod charts;
 pub mod cli;
 pub mod ingest;
 pub mod render;
+pub mod run;
 pub mod session;
+pub mod sim;

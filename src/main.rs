@@ -7,6 +7,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let outcome: anyhow::Result<std::process::ExitCode> = match cli.command {
         Command::Build(args) => report::build::run(&args),
+        Command::Run(args) => report::run::execute(args),
     };
     match outcome {
         Ok(code) => code,

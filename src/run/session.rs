@@ -1,0 +1,116 @@
+//! Where a run writes: its own new session folder, or one `report collect` already owns (then
+//! `collect` keeps the manifest and `run` only adds its files).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::{Local, Utc};
+
+use crate::cli::CommonRunArgs;
+use crate::session::manifest::CommandInfo;
+use crate::session::{Manifest, SessionDir, files};
+
+/// Environment variable naming the session folder to write into; `report collect` sets it for
+/// the command it wraps so both recorders fill one folder.
+pub const SESSION_ENV: &str = "REPORT_SESSION";
+
+/// Folder where default sessions are created.
+const DATA_ROOT: &str = "data";
+
+pub struct RunSession {
+    pub dir: SessionDir,
+    pub results_dir: PathBuf,
+    /// `None` when another recorder owns the manifest.
+    manifest: Option<Manifest>,
+}
+
+impl RunSession {
+    pub fn open(common: &CommonRunArgs, test: &str) -> Result<Self> {
+        let started = Utc::now();
+        let path = match (&common.session, std::env::var_os(SESSION_ENV)) {
+            (Some(path), _) => path.clone(),
+            (None, Some(path)) if !path.is_empty() => PathBuf::from(path),
+            _ => Path::new(DATA_ROOT).join(format!("{}-{test}", started.format("%Y%m%dT%H%M%SZ"))),
+        };
+        let dir = SessionDir::new(path);
+        let manifest = claim(&dir, test, common, started)?;
+        let results_dir = common
+            .results_dir
+            .clone()
+            .unwrap_or_else(|| dir.path.clone());
+        Ok(Self {
+            dir,
+            results_dir,
+            manifest,
+        })
+    }
+
+    pub fn requests_path(&self) -> PathBuf {
+        self.dir.file(files::REQUESTS)
+    }
+
+    pub fn events_path(&self) -> PathBuf {
+        self.dir.file(files::RUN_EVENTS)
+    }
+
+    /// Records the end in the manifest this run owns.
+    pub fn finish(&mut self, end_reason: String, interrupted: bool) -> Result<()> {
+        let Some(manifest) = self.manifest.as_mut() else {
+            return Ok(());
+        };
+        manifest.ended_at = Some(Utc::now());
+        manifest.end_reason = Some(end_reason);
+        if let Some(command) = manifest.command.as_mut() {
+            command.exit_code = Some(if interrupted { 130 } else { 0 });
+        }
+        manifest.write(&self.dir.file(files::MANIFEST))
+    }
+}
+
+/// Creates the folder and its manifest, or joins a folder whose manifest `report collect` wrote.
+fn claim(
+    dir: &SessionDir,
+    test: &str,
+    common: &CommonRunArgs,
+    started: chrono::DateTime<Utc>,
+) -> Result<Option<Manifest>> {
+    let manifest_path = dir.file(files::MANIFEST);
+    if manifest_path.exists() {
+        let existing = Manifest::read(&manifest_path)?;
+        if existing.created_by.starts_with("report collect") && !has_run_records(dir) {
+            return Ok(None);
+        }
+        bail!(
+            "session folder {} already holds a recording ({}); choose another --session folder",
+            dir.path.display(),
+            existing.created_by
+        );
+    }
+    std::fs::create_dir_all(&dir.path).with_context(|| {
+        format!(
+            "cannot create session folder {}; check --session",
+            dir.path.display()
+        )
+    })?;
+    let mut manifest = Manifest::new(
+        &dir.name(),
+        &format!("report run {}", env!("CARGO_PKG_VERSION")),
+        started,
+    );
+    manifest.utc_offset_seconds = Some(Local::now().offset().local_minus_utc());
+    manifest.command = Some(CommandInfo {
+        argv: std::env::args().collect(),
+        exit_code: None,
+    });
+    manifest.extra.insert(
+        "run".into(),
+        serde_json::json!({"test": test, "url": common.url, "path": common.path, "max_tokens": common.max_tokens, "timeout_s": common.timeout.as_secs_f64()}),
+    );
+    manifest.write(&manifest_path)?;
+    Ok(Some(manifest))
+}
+
+/// A collect session already holding a run's records would mix two runs.
+fn has_run_records(dir: &SessionDir) -> bool {
+    dir.file(files::REQUESTS).exists()
+}

@@ -1,0 +1,3 @@
+//! Simulated services for tests, benchmarks and demonstrations (`report sim`).
+
+pub mod service;
