@@ -727,3 +727,155 @@ async fn client_errors_and_bodies_that_are_not_json_are_counted_by_kind() {
         "{error}"
     );
 }
+
+/// `report build` on a session folder; returns its summary.json.
+fn build_report(session: &Path) -> Value {
+    let out = session.parent().unwrap().join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .args([
+            "build",
+            session.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let name = session.file_name().unwrap().to_str().unwrap();
+    json_file(&out.join(name).join("summary.json"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn build_reads_the_run_records_and_reports_exact_percentiles_per_phase_and_window() {
+    let fx = Fixture::new(roomy()).await;
+    // No --all-results: build must take the records from requests.ndjson.
+    fx.run(
+        "spike",
+        &[
+            "--baseline",
+            "4",
+            "--baseline-duration",
+            "1s",
+            "--rps",
+            "20",
+            "--duration",
+            "1s",
+            "--recovery-duration",
+            "1s",
+        ],
+    )
+    .await;
+    let records = read_records(&fx.session);
+    let summary = build_report(&fx.session);
+    let spike = &summary["analysis"]["spikes"][0];
+    for (i, (name, phase)) in [
+        ("Baseline", "baseline"),
+        ("Spike", "spike"),
+        ("Recovery", "recovery"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let row = &spike["phases"][i]["row"];
+        let mine: Vec<f64> = in_phase(&records, phase)
+            .iter()
+            .filter(|r| r.ok)
+            .map(|r| r.latency_s)
+            .collect();
+        assert_eq!(spike["phases"][i]["name"], *name);
+        assert_eq!(row["requests"]["value"].as_f64(), Some(mine.len() as f64));
+        assert!(
+            close(
+                row["p95"]["value"].as_f64().unwrap(),
+                linear_percentile(&mine, 0.95)
+            ),
+            "{name} p95"
+        );
+        assert!(
+            close(
+                row["p50"]["value"].as_f64().unwrap(),
+                linear_percentile(&mine, 0.50)
+            ),
+            "{name} p50"
+        );
+        assert!(
+            row["source"].as_str().unwrap().contains("records"),
+            "{}",
+            row["source"]
+        );
+        // The phase boundaries come from run_events.jsonl: 1 s per phase, as scheduled.
+        assert!(
+            close(
+                spike["phases"][i]["duration"]["value"].as_f64().unwrap(),
+                1.0
+            ),
+            "{name} duration"
+        );
+    }
+    // Per-window percentiles: every request counted once, in the window of its end time.
+    let timeline = &summary["analysis"]["timelines"][0];
+    let window_s = timeline["window_s"].as_i64().unwrap();
+    let windows = timeline["windows"].as_array().unwrap();
+    let total: u64 = windows
+        .iter()
+        .map(|w| w["requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, records.len() as u64);
+    for w in windows {
+        let start = chrono::DateTime::parse_from_rfc3339(w["start"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let inside: Vec<f64> = records
+            .iter()
+            .filter(|r| {
+                r.ok && r.ended >= start && r.ended < start + chrono::TimeDelta::seconds(window_s)
+            })
+            .map(|r| r.latency_s)
+            .collect();
+        assert!(close(
+            w["p95"]["value"].as_f64().or(w["p95"].as_f64()).unwrap(),
+            linear_percentile(&inside, 0.95)
+        ));
+    }
+    fx.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn build_reports_the_run_stress_steps_with_their_achieved_rate_and_breaking_point() {
+    let config = SimConfig {
+        slots: 2,
+        queue_limit: 2,
+        per_request: Duration::from_millis(200),
+        ..roomy()
+    };
+    let fx = Fixture::new(config).await;
+    fx.run(
+        "stress",
+        &[
+            "--start",
+            "4",
+            "--step",
+            "4",
+            "--max",
+            "16",
+            "--step-duration",
+            "3s",
+        ],
+    )
+    .await;
+    let summary = build_report(&fx.session);
+    let stress = &summary["analysis"]["stresses"][0];
+    assert_eq!(stress["breaking_point"]["value"].as_f64(), Some(12.0));
+    let steps = stress["steps"].as_array().unwrap();
+    // An open-loop client sends exactly the target: 12 requests in 3 s, 24 in 3 s.
+    for (step, rate) in steps.iter().zip([4.0, 8.0]) {
+        assert_eq!(step["target_rps"].as_f64(), Some(rate));
+        assert!(
+            close(step["achieved_rps"]["value"].as_f64().unwrap(), rate),
+            "{step}"
+        );
+        assert!(step["achieved_rps"]["flag"].is_null());
+    }
+    assert_eq!(steps[2]["status"], "❌ breaking");
+    fx.server.shutdown().await;
+}
