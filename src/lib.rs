@@ -3,4 +3,6 @@
 //! recorders (collect, run) → session folder → ingest → analyze → charts → render.
 
 pub mod cli;
+pub mod collect;
+pub mod kubeapi;
 pub mod session;

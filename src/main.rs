@@ -7,6 +7,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let outcome: anyhow::Result<std::process::ExitCode> = match cli.command {
         Command::Build(_args) => Err(anyhow::anyhow!("build: not yet wired")),
+        Command::Collect(args) => report::collect::run(args),
     };
     match outcome {
         Ok(code) => code,
