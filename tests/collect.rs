@@ -38,6 +38,7 @@ impl Cluster {
             "llm-inference-1",
             &[("app", "250m", "512Mi"), ("sidecar", "7338891n", "14520Ki")],
         );
+        state.set_node_metrics("node-1", "1500m", "6Gi");
         state.require_token(Some(TOKEN));
         let server = ApiServer::start(state).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -60,9 +61,12 @@ impl Cluster {
 
     /// Starts `report collect` for session `name` with a 200 ms interval; `extra` is appended.
     fn collect(&self, name: &str, extra: &[&str]) -> Collector {
+        self.collect_with(&self.dir.path().join("kubeconfig"), name, extra)
+    }
+
+    fn collect_with(&self, kubeconfig: &Path, name: &str, extra: &[&str]) -> Collector {
         let out = self.dir.path().join(format!("{name}.stdout"));
         let err = self.dir.path().join(format!("{name}.stderr"));
-        let kubeconfig = self.dir.path().join("kubeconfig");
         let data = self.dir.path().join("data");
         let child = Command::new(env!("CARGO_BIN_EXE_report"))
             .arg("collect")
@@ -444,6 +448,10 @@ async fn scale_up_then_down_is_recorded_exactly() {
     assert!((usage["cpu_millicores"].as_f64().unwrap() - 257.338891).abs() < 1e-9);
     assert_eq!(usage["memory_bytes"].as_f64().unwrap(), 551_739_392.0);
     assert_eq!(usage["window_seconds"].as_f64().unwrap(), 15.0);
+    let node = &collector.records(files::NODE_METRICS)[0];
+    assert_eq!(node["node"], "node-1");
+    assert_eq!(node["cpu_millicores"].as_f64().unwrap(), 1500.0);
+    assert_eq!(node["memory_bytes"].as_f64().unwrap(), 6_442_450_944.0); // 6 * 1024^3
 
     let manifest = collector.manifest();
     let cluster_info = manifest.cluster.clone().unwrap();
@@ -851,4 +859,64 @@ async fn sigint_flushes_and_writes_the_end() {
     let last = collector.records(files::COLLECTOR_LOG).pop().unwrap();
     assert_eq!(last["message"], "recording ended: interrupted (SIGINT)");
     assert_no_secrets(&collector.session, &cluster.server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_credential_plugin_supplies_the_token() {
+    let cluster = Cluster::start().await;
+    let plugin = cluster.dir.path().join("credential-plugin.sh");
+    let credential = format!(
+        "{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{TOKEN}\"}}}}"
+    );
+    std::fs::write(&plugin, format!("#!/bin/sh\necho '{credential}'\n")).unwrap();
+    let user = KubeUser::Exec {
+        command: "sh".into(),
+        args: vec![plugin.to_str().unwrap().into()],
+    };
+    let kubeconfig = cluster.dir.path().join("exec-kubeconfig");
+    std::fs::write(&kubeconfig, cluster.server.kubeconfig(NS, &user)).unwrap();
+
+    let mut collector = cluster.collect_with(&kubeconfig, "exec", &["--duration", "800ms"]);
+    assert_eq!(
+        collector.wait_exit().await.code(),
+        Some(0),
+        "stderr:\n{}",
+        collector.stderr()
+    );
+    assert_eq!(
+        hpa_timeline(&collector.records(files::HPA), "watch"),
+        vec![(1, 1, 10)]
+    );
+    assert_no_secrets(&collector.session, &cluster.server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_leaves_a_readable_session() {
+    let cluster = Cluster::start().await;
+    let mut collector = cluster.collect("kill9", &[]);
+    collector
+        .wait_for("a few samples", |c| {
+            hpa_timeline(&c.records(files::HPA), "sample").len() >= 2
+        })
+        .await;
+    collector.signal(libc::SIGKILL);
+    collector.wait_exit().await;
+
+    assert_eq!(collector.manifest().ended_at, None, "no end was written");
+    for file in [
+        files::HPA,
+        files::PODS,
+        files::POD_METRICS,
+        files::NODE_METRICS,
+    ] {
+        let path = collector.session.join(file);
+        let (records, bad) = read_jsonl::<Value>(&path).unwrap();
+        assert!(!records.is_empty(), "{file} kept its records");
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        // At most the line being written is lost, and only as the last line.
+        assert!(
+            bad.is_empty() || (bad.len() == 1 && bad[0].line == lines),
+            "{file}: {bad:?}"
+        );
+    }
 }

@@ -31,6 +31,11 @@ pub use state::{ClusterState, NewEvent};
 pub enum KubeUser {
     Anonymous,
     Token(String),
+    /// An exec credential plugin (`client.authentication.k8s.io/v1`), as cloud providers use.
+    Exec {
+        command: String,
+        args: Vec<String>,
+    },
 }
 
 struct Running {
@@ -105,6 +110,13 @@ impl ApiServer {
         let user_entry = match user {
             KubeUser::Anonymous => "  user: {}\n".to_string(),
             KubeUser::Token(token) => format!("  user:\n    token: {token}\n"),
+            // JSON strings are valid YAML scalars: no quoting rules of our own.
+            KubeUser::Exec { command, args } => format!(
+                "  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      \
+                 command: {}\n      args: {}\n      interactiveMode: Never\n",
+                serde_json::Value::from(command.as_str()),
+                serde_json::Value::from(args.clone()),
+            ),
         };
         format!(
             "apiVersion: v1\nkind: Config\ncurrent-context: local\nclusters:\n- name: local\n  cluster:\n    server: {url}\n\
