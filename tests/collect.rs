@@ -443,12 +443,18 @@ async fn scale_up_then_down_is_recorded_exactly() {
         ])
     );
     // 250m + 7338891n = 257.338891 millicores; 512Mi + 14520Ki = 536870912 + 14868480 bytes.
-    let usage = &collector.records(files::POD_METRICS)[0];
+    // Polled every 200 ms, but metrics-server's one sample is recorded once.
+    let usage_lines = collector.records(files::POD_METRICS);
+    assert_eq!(usage_lines.len(), 1, "{usage_lines:?}");
+    assert!(cluster.state().request_count("list", "pods.metrics.k8s.io") >= 3);
+    let usage = &usage_lines[0];
     assert_eq!(usage["pod"], "llm-inference-1");
     assert!((usage["cpu_millicores"].as_f64().unwrap() - 257.338891).abs() < 1e-9);
     assert_eq!(usage["memory_bytes"].as_f64().unwrap(), 551_739_392.0);
     assert_eq!(usage["window_seconds"].as_f64().unwrap(), 15.0);
-    let node = &collector.records(files::NODE_METRICS)[0];
+    let node_lines = collector.records(files::NODE_METRICS);
+    assert_eq!(node_lines.len(), 1, "{node_lines:?}");
+    let node = &node_lines[0];
     assert_eq!(node["node"], "node-1");
     assert_eq!(node["cpu_millicores"].as_f64().unwrap(), 1500.0);
     assert_eq!(node["memory_bytes"].as_f64().unwrap(), 6_442_450_944.0); // 6 * 1024^3
