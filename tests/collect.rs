@@ -926,3 +926,21 @@ async fn kill_9_leaves_a_readable_session() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_reaches_the_command_once_and_its_exit_code_is_returned() {
+    let cluster = Cluster::start().await;
+    // Only `report collect` is signalled (as with `kill -INT`), so it must pass the signal on.
+    let script = "trap 'echo got-int; exit 3' INT; echo ready; sleep 10 & wait";
+    let mut collector = cluster.collect("forward", &["--", "sh", "-c", script]);
+    collector
+        .wait_for("the command", |c| c.stdout().contains("ready"))
+        .await;
+    let status = collector.interrupt_and_wait().await;
+    assert_eq!(status.code(), Some(3), "stderr:\n{}", collector.stderr());
+    let console = std::fs::read_to_string(collector.session.join(files::CONSOLE_LOG)).unwrap();
+    assert_eq!(console.matches("got-int").count(), 1, "{console}");
+    let manifest = collector.manifest();
+    assert_eq!(manifest.end_reason.as_deref(), Some("interrupted (SIGINT)"));
+    assert_eq!(manifest.command.unwrap().exit_code, Some(3));
+}

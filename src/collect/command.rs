@@ -15,6 +15,12 @@ use super::records::{ConsoleLine, Record};
 use super::status::Terminal;
 use super::writer::Sink;
 
+/// How long a child may take to act on a Ctrl-C it received itself before it is sent one.
+const OWN_SIGINT_WAIT: Duration = Duration::from_secs(2);
+
+/// How long output may keep coming after the command exited.
+const DRAIN_WAIT: Duration = Duration::from_secs(1);
+
 pub struct Wrapped {
     child: Child,
     forwarders: Vec<JoinHandle<()>>,
@@ -63,10 +69,17 @@ impl Wrapped {
     }
 
     /// Waits until both output streams are drained (the child may exit before its last lines
-    /// are read).
+    /// are read), but not for long: a background process the command left behind may hold
+    /// them open indefinitely.
     pub async fn drain_output(&mut self) {
-        for forwarder in self.forwarders.drain(..) {
-            let _ = forwarder.await;
+        let deadline = tokio::time::Instant::now() + DRAIN_WAIT;
+        for mut forwarder in self.forwarders.drain(..) {
+            if tokio::time::timeout_at(deadline, &mut forwarder)
+                .await
+                .is_err()
+            {
+                forwarder.abort();
+            }
         }
     }
 
@@ -83,6 +96,14 @@ impl Wrapped {
 
     /// Asks the child to stop (`signal`), then kills it if it is still running after `grace`.
     pub async fn stop(&mut self, signal: i32, grace: Duration) -> std::io::Result<ExitStatus> {
+        // Ctrl-C in a terminal reaches the whole foreground process group, so the child usually
+        // has its SIGINT already; a second one could cut short its own clean-up (the test
+        // scripts save their results on Ctrl-C). It gets one only if it does not stop by itself.
+        if signal == libc::SIGINT
+            && let Ok(status) = tokio::time::timeout(OWN_SIGINT_WAIT, self.child.wait()).await
+        {
+            return status;
+        }
         self.signal(signal);
         match tokio::time::timeout(grace, self.child.wait()).await {
             Ok(status) => status,

@@ -67,7 +67,7 @@ fn validate(args: &CollectArgs) -> Result<()> {
     {
         bail!("--session {name:?} must be a plain folder name (no slashes)");
     }
-    Ok(())
+    results::check_patterns(&args.results)
 }
 
 /// How the recording ended.

@@ -180,7 +180,8 @@ async fn find_hpa(client: &Client, namespace: &str, name: Option<&str>) -> Resul
 }
 
 const CREATE_HPA: &str = "create one (kubectl autoscale deployment NAME --cpu-percent=70 --min=1 --max=10) or choose the namespace with -n";
-const CHECK_ACCESS: &str = "check the context and namespace (kubectl get hpa -n NAMESPACE)";
+const CHECK_ACCESS: &str =
+    "check the context and namespace, and that the cluster answers (kubectl get hpa -n NAMESPACE)";
 
 async fn only_hpa(api: &Api<DynamicObject>, namespace: &str) -> Result<DynamicObject> {
     let list = api.list(&ListParams::default()).await.map_err(|e| {

@@ -38,13 +38,7 @@ pub struct ResultsFiles {
 
 impl ResultsFiles {
     pub fn new(patterns: Vec<String>, session: SessionDir, sink: Sink) -> Result<Self> {
-        for pattern in &patterns {
-            if let Err(e) = glob::Pattern::new(pattern) {
-                bail!(
-                    "--results {pattern:?} is not a valid glob ({e}); quote it and use *, ? or [...]"
-                );
-            }
-        }
+        check_patterns(&patterns)?;
         Ok(Self {
             patterns,
             session,
@@ -152,6 +146,18 @@ impl ResultsFiles {
         }));
         Ok(())
     }
+}
+
+/// Refuses a malformed glob before anything is recorded.
+pub fn check_patterns(patterns: &[String]) -> Result<()> {
+    for pattern in patterns {
+        if let Err(e) = glob::Pattern::new(pattern) {
+            bail!(
+                "--results {pattern:?} is not a valid glob ({e}); quote it and use *, ? or [...]"
+            );
+        }
+    }
+    Ok(())
 }
 
 fn signature(path: &Path) -> Option<(u64, SystemTime)> {
