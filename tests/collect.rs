@@ -67,27 +67,8 @@ impl Cluster {
     fn collect_with(&self, kubeconfig: &Path, name: &str, extra: &[&str]) -> Collector {
         let out = self.dir.path().join(format!("{name}.stdout"));
         let err = self.dir.path().join(format!("{name}.stderr"));
-        let data = self.dir.path().join("data");
-        let child = Command::new(env!("CARGO_BIN_EXE_report"))
-            .arg("collect")
-            .args(["--kubeconfig", kubeconfig.to_str().unwrap(), "-n", NS])
-            .args(if extra.contains(&"--hpa") {
-                &[][..]
-            } else {
-                &["--hpa", APP][..]
-            })
-            .args([
-                "--interval",
-                "200ms",
-                "--session",
-                name,
-                "--data-root",
-                data.to_str().unwrap(),
-            ])
-            .args(extra)
-            .current_dir(self.work_dir())
-            .env_remove("KUBECONFIG")
-            .stdin(Stdio::null())
+        let child = self
+            .command(kubeconfig, name, extra)
             .stdout(File::create(&out).unwrap())
             .stderr(File::create(&err).unwrap())
             .spawn()
@@ -96,8 +77,30 @@ impl Cluster {
             child,
             out,
             err,
-            session: data.join(name),
+            session: self.dir.path().join("data").join(name),
         }
+    }
+
+    /// `report collect` with the test's settings, stdout and stderr left to the caller.
+    fn command(&self, kubeconfig: &Path, name: &str, extra: &[&str]) -> Command {
+        let data = self.dir.path().join("data");
+        let hpa: &[&str] = if extra.contains(&"--hpa") {
+            &[]
+        } else {
+            &["--hpa", APP]
+        };
+        let mut command = Command::new(env!("CARGO_BIN_EXE_report"));
+        command
+            .arg("collect")
+            .args(["--kubeconfig", kubeconfig.to_str().unwrap(), "-n", NS])
+            .args(hpa)
+            .args(["--interval", "200ms", "--session", name])
+            .args(["--data-root", data.to_str().unwrap()])
+            .args(extra)
+            .current_dir(self.work_dir())
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::null());
+        command
     }
 
     fn hpa_event(&self, message: &str) {
@@ -943,4 +946,73 @@ async fn sigint_reaches_the_command_once_and_its_exit_code_is_returned() {
     let manifest = collector.manifest();
     assert_eq!(manifest.end_reason.as_deref(), Some("interrupted (SIGINT)"));
     assert_eq!(manifest.command.unwrap().exit_code, Some(3));
+}
+
+/// A pseudo-terminal: (the side a program writes to, the side the test reads).
+fn pseudo_terminal() -> (std::os::fd::OwnedFd, File) {
+    use std::os::fd::FromRawFd;
+    let (mut controller, mut terminal) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 200,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty fills two fds that we then own; the name buffer is not requested.
+    let rc = unsafe {
+        libc::openpty(
+            &mut controller,
+            &mut terminal,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty failed");
+    // SAFETY: both fds were just opened by openpty and are owned by nothing else.
+    unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(terminal),
+            File::from_raw_fd(controller),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_line_is_drawn_only_when_stderr_is_a_terminal() {
+    use std::io::Read;
+    let cluster = Cluster::start().await;
+    let (terminal, mut screen) = pseudo_terminal();
+    let kubeconfig = cluster.dir.path().join("kubeconfig");
+    let mut child = cluster
+        .command(&kubeconfig, "tty", &["--duration", "2500ms"])
+        .stdout(Stdio::null())
+        .stderr(terminal)
+        .spawn()
+        .unwrap();
+    // Read until the child has exited and closed the terminal (then reads fail with EIO).
+    let reader = std::thread::spawn(move || {
+        let mut shown = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = screen.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            shown.extend_from_slice(&buffer[..n]);
+        }
+        String::from_utf8_lossy(&shown).into_owned()
+    });
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let shown = reader.join().unwrap();
+    assert!(
+        shown.contains("replicas 1/1 · cpu 10%/70% · ready 1/1"),
+        "{shown:?}"
+    );
+
+    let mut plain = cluster.collect("notty", &["--duration", "500ms"]);
+    assert_eq!(plain.wait_exit().await.code(), Some(0));
+    assert!(!plain.stderr().contains("replicas"), "{}", plain.stderr());
 }
