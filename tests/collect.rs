@@ -1016,3 +1016,132 @@ async fn status_line_is_drawn_only_when_stderr_is_a_terminal() {
     assert_eq!(plain.wait_exit().await.code(), Some(0));
     assert!(!plain.stderr().contains("replicas"), "{}", plain.stderr());
 }
+
+/// The local API server, through the real `kube` client: discovery, paging, selectors, 410,
+/// 401, 404 for an absent metrics API, 405 for watching metrics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_api_server_speaks_the_api_the_kube_client_expects() {
+    use futures::StreamExt;
+    use k8s_openapi::api::core::v1::{Event, Pod};
+    use kube::api::{Api, ListParams, WatchEvent, WatchParams};
+
+    let cluster = Cluster::start().await;
+    for n in 2..=5 {
+        cluster.set_pod(&format!("llm-inference-{n}"), &PodState::running(true));
+    }
+    cluster.pod_event("llm-inference-2", "Started", "Started container app");
+    cluster.hpa_event(UP);
+    let kubeconfig = cluster
+        .server
+        .kubeconfig(NS, &KubeUser::Token(TOKEN.into()));
+    let parsed = kube::config::Kubeconfig::from_yaml(&kubeconfig).unwrap();
+    let options = kube::config::KubeConfigOptions::default();
+    let config = kube::Config::from_custom_kubeconfig(parsed, &options)
+        .await
+        .unwrap();
+    let client = kube::Client::try_from(config).unwrap();
+
+    let discovery = kube::discovery::Discovery::new(client.clone())
+        .run()
+        .await
+        .unwrap();
+    let kinds: Vec<String> = discovery
+        .groups()
+        .flat_map(|g| g.recommended_resources())
+        .map(|(resource, _)| format!("{}/{}", resource.api_version, resource.kind))
+        .collect();
+    assert!(
+        kinds.contains(&"autoscaling/v2/HorizontalPodAutoscaler".to_string()),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"metrics.k8s.io/v1beta1/PodMetrics".to_string()),
+        "{kinds:?}"
+    );
+
+    // Paged list: 5 pods, 2 at a time.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
+    let mut names = Vec::new();
+    let mut params = ListParams::default().limit(2);
+    let mut pages = 0;
+    loop {
+        let page = pods.list(&params).await.unwrap();
+        pages += 1;
+        names.extend(page.items.iter().filter_map(|p| p.metadata.name.clone()));
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(
+        names,
+        (1..=5)
+            .map(|n| format!("llm-inference-{n}"))
+            .collect::<Vec<_>>()
+    );
+
+    // Field and label selectors.
+    let events: Api<Event> = Api::namespaced(client.clone(), NS);
+    let by_kind =
+        ListParams::default().fields("involvedObject.kind=Pod,involvedObject.name=llm-inference-2");
+    let listed = events.list(&by_kind).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].reason.as_deref(), Some("Started"));
+    assert!(
+        pods.list(&ListParams::default().labels("app=other"))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    // A watch from a compacted resourceVersion gets 410 Gone as a watch event.
+    cluster.state().compact_history();
+    let mut stream = pods
+        .watch(&WatchParams::default(), "1")
+        .await
+        .unwrap()
+        .boxed();
+    match stream.next().await {
+        Some(Ok(WatchEvent::Error(status))) => assert_eq!(status.code, 410),
+        other => panic!("expected 410 Gone, got {other:?}"),
+    }
+
+    // metrics.k8s.io: no watch (405); absent (404) when metrics-server is missing.
+    let metrics_resource = kube::api::ApiResource {
+        group: "metrics.k8s.io".into(),
+        version: "v1beta1".into(),
+        api_version: "metrics.k8s.io/v1beta1".into(),
+        kind: "PodMetrics".into(),
+        plural: "pods".into(),
+    };
+    let pod_metrics: Api<kube::api::DynamicObject> =
+        Api::namespaced_with(client.clone(), NS, &metrics_resource);
+    let code = |e: kube::Error| match e {
+        kube::Error::Api(status) => status.code,
+        other => panic!("expected an API error, got {other}"),
+    };
+    assert_eq!(
+        code(
+            pod_metrics
+                .watch(&WatchParams::default(), "0")
+                .await
+                .err()
+                .unwrap()
+        ),
+        405
+    );
+    cluster.state().set_metrics_available(false);
+    assert_eq!(
+        code(pod_metrics.list(&ListParams::default()).await.unwrap_err()),
+        404
+    );
+
+    // Without the token: 401.
+    cluster.state().require_token(Some("another"));
+    assert_eq!(
+        code(pods.list(&ListParams::default()).await.unwrap_err()),
+        401
+    );
+}

@@ -193,7 +193,7 @@ fn discovery(app: &AppState, group: &str, version: &str) -> Response {
     if group == "metrics.k8s.io" && !app.cluster.metrics_available() {
         return not_found_resource();
     }
-    let resources: Vec<Value> = Resource::ALL
+    let mut resources: Vec<Value> = Resource::ALL
         .into_iter()
         .filter(|r| r.group() == group && r.version() == version)
         .map(|r| {
@@ -201,6 +201,10 @@ fn discovery(app: &AppState, group: &str, version: &str) -> Response {
                         "kind": r.kind(), "verbs": r.verbs()})
         })
         .collect();
+    if (group, version) == ("authorization.k8s.io", "v1") {
+        resources.push(json!({"name": "selfsubjectaccessreviews", "singularName": "",
+                              "namespaced": false, "kind": "SelfSubjectAccessReview", "verbs": ["create"]}));
+    }
     if resources.is_empty() {
         return not_found_resource();
     }
