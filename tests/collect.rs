@@ -843,6 +843,11 @@ async fn results_file_written_in_two_chunks_is_stored_only_complete() {
         2,
         "only complete versions, no leftovers: {files_in_results:?}"
     );
+    let leftovers: Vec<PathBuf> = walk(&collector.session)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

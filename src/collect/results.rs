@@ -132,8 +132,9 @@ impl ResultsFiles {
             n += 1;
             stored = format!("{stamp}-{n}__{file_name}");
         }
-        // Written aside and renamed, so the session never holds a torn copy.
-        let partial = dir.join(format!(".{stored}.partial"));
+        // Written beside `results/` (where `build` looks) and renamed in, so neither a reader
+        // nor a `kill -9` ever meets a torn copy there.
+        let partial = self.session.file(&format!(".{stored}.partial"));
         std::fs::write(&partial, bytes)
             .with_context(|| format!("cannot write {}", partial.display()))?;
         std::fs::rename(&partial, dir.join(&stored))
