@@ -26,6 +26,9 @@ pub enum Command {
     Build(BuildArgs),
     /// Run a load test (basic, spike, stress, soak) open-loop and record every request.
     Run(RunArgs),
+    /// Record the autoscaler, the pods, the events and the tests' output into data/<session>/
+    /// while a load test runs.
+    Collect(CollectArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,6 +68,60 @@ pub struct BuildArgs {
     /// Folder searched for sessions when SESSION_DIR is not given.
     #[arg(long, default_value = "data", hide = true)]
     pub data_root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example: report collect -n llm-inference --linger 6m -- python tests/test_advanced.py --type spike\n\
+(--linger 6m keeps recording after the test ends: the HPA waits 5 minutes before scaling down.)"
+)]
+pub struct CollectArgs {
+    /// Namespace of the HPA and its pods. Default: the context's namespace.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+
+    /// kubeconfig context to use. Default: the current context.
+    #[arg(long)]
+    pub context: Option<String>,
+
+    /// kubeconfig file. Default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service
+    /// account.
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The HPA to record. Default: the namespace's only HPA.
+    #[arg(long)]
+    pub hpa: Option<String>,
+
+    /// Session name: the recording goes into <data-root>/<name>/. Default: the UTC start time.
+    #[arg(long)]
+    pub session: Option<String>,
+
+    /// How often to sample the HPA and poll pod metrics (metrics.k8s.io has no watch).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub interval: std::time::Duration,
+
+    /// Results files to copy into the session whenever they appear or change (repeatable).
+    /// Default: benchmark_results.json and advanced_test_results_*.json.
+    #[arg(long = "results", value_name = "GLOB")]
+    pub results: Vec<String>,
+
+    /// Stop after this long (without a command: otherwise until Ctrl-C).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+
+    /// Keep recording this long after the command exits (6m shows the HPA's scale-down).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub linger: std::time::Duration,
+
+    /// Folder that holds the sessions.
+    #[arg(long, default_value = "data")]
+    pub data_root: PathBuf,
+
+    /// The load test to run and record (its output passes through unchanged); collect exits
+    /// with its exit code.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// Parses `1920x1080` into (width, height), refusing sizes too small to hold a chart.

@@ -8,6 +8,7 @@ fn main() -> std::process::ExitCode {
     let outcome: anyhow::Result<std::process::ExitCode> = match cli.command {
         Command::Build(args) => report::build::run(&args),
         Command::Run(args) => report::run::execute(args),
+        Command::Collect(args) => report::collect::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -100,7 +100,7 @@ fn claim(
     manifest.utc_offset_seconds = Some(Local::now().offset().local_minus_utc());
     manifest.command = Some(CommandInfo {
         argv: std::env::args().collect(),
-        exit_code: None,
+        ..Default::default()
     });
     manifest.extra.insert(
         "run".into(),

@@ -60,6 +60,11 @@ pub struct CommandInfo {
     pub argv: Vec<String>,
     #[serde(default)]
     pub exit_code: Option<i32>,
+    /// When the wrapped command was started and when it exited (`report collect -- COMMAND`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl Manifest {
