@@ -176,25 +176,25 @@ pub async fn start(addr: SocketAddr, config: SimConfig) -> Result<SimHandle> {
     })
 }
 
-async fn health() -> impl IntoResponse {
+pub(crate) async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "healthy", "model": MODEL_NAME}))
 }
 
 #[derive(Debug, Deserialize)]
-struct ChatRequest {
+pub(crate) struct ChatRequest {
     #[allow(dead_code)]
     // required so that a body without a prompt is refused like the real service
     prompt: String,
     #[serde(default)]
-    max_tokens: Option<u32>,
+    pub(crate) max_tokens: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
-struct ChatResponse {
-    response: String,
-    model: &'static str,
-    latency_seconds: f64,
-    tokens_generated: u32,
+pub(crate) struct ChatResponse {
+    pub(crate) response: String,
+    pub(crate) model: &'static str,
+    pub(crate) latency_seconds: f64,
+    pub(crate) tokens_generated: u32,
 }
 
 /// Counts a request as in flight for as long as it lives, even when the client goes away and
