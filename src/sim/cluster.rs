@@ -277,10 +277,10 @@ impl Cluster {
         let mut inner = self.lock();
         self.advance_pods(&mut inner, now_s);
         let c = &self.config;
-        if second >= c.scrape_offset_s && (second - c.scrape_offset_s) % c.scrape_s.max(1) == 0 {
+        if second >= c.scrape_offset_s && (second - c.scrape_offset_s).is_multiple_of(c.scrape_s) {
             self.scrape(&mut inner, now_s);
         }
-        if second > 0 && second % c.sync_s.max(1) == 0 {
+        if second > 0 && second.is_multiple_of(c.sync_s) {
             self.sync_hpa(&mut inner, now_s);
         }
     }
@@ -323,8 +323,9 @@ impl Cluster {
             stage,
             started_s: ready.then_some(now_s),
             ready_s: ready.then_some(now_s),
-            runtime: Arc::new(PodRuntime::new(self.config.slots, self.clock.now_s())),
-            last_scrape: None,
+            runtime: Arc::new(PodRuntime::new(self.config.slots, now_s.max(0.0))),
+            // The kubelet's CPU counter starts with the container: the first window opens there.
+            last_scrape: ready.then_some((0.0, 0.0)),
             metric: None,
         };
         self.api.upsert(Resource::Pods, self.pod_object(&pod));
@@ -385,6 +386,8 @@ impl Cluster {
                 kubelet("Created", "Created container app");
                 kubelet("Started", "Started container app");
                 pod.started_s = Some(now_s);
+                let (slot_seconds, _) = pod.runtime.reading(now_s);
+                pod.last_scrape = Some((now_s, slot_seconds));
             }
             Stage::Ready => pod.ready_s = Some(now_s),
             Stage::Pending => {}
@@ -397,13 +400,12 @@ impl Cluster {
 
     /// metrics-server: per running pod, CPU averaged over the time since its previous scrape.
     fn scrape(&self, inner: &mut Inner, now_s: f64) {
-        let real_now = self.clock.now_s();
         for pod in inner.pods.iter_mut().filter(|p| p.stage >= Stage::Starting) {
-            let (slot_seconds, busy) = pod.runtime.reading(real_now);
+            let (slot_seconds, busy) = pod.runtime.reading(now_s);
             let Some((previous_s, previous_slot_seconds)) =
                 pod.last_scrape.replace((now_s, slot_seconds))
             else {
-                continue; // the first scrape only starts the window, as the kubelet's counters do
+                continue; // no window yet (it opens when the container starts)
             };
             let window_s = now_s - previous_s;
             let busy_fraction = (slot_seconds - previous_slot_seconds) / window_s.max(1e-9);
@@ -493,13 +495,7 @@ impl Cluster {
 
     fn metric_missing(&self, inner: &mut Inner, now_s: f64) {
         let message = "failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API";
-        self.event_typed(
-            "HorizontalPodAutoscaler",
-            &self.config.app,
-            "FailedGetResourceMetric",
-            message,
-            "Warning",
-        );
+        self.hpa_warning("FailedGetResourceMetric", message);
         self.truth.missing(now_s, &self.clock, inner.replicas);
         let conditions = [
             (
@@ -631,26 +627,30 @@ impl Cluster {
     }
 
     fn event(&self, kind: &str, name: &str, reason: &str, message: &str, component: &str) {
-        self.api.emit_event(&NewEvent {
-            namespace: &self.config.namespace,
-            involved_kind: kind,
-            involved_name: name,
-            reason,
-            message,
-            event_type: "Normal",
-            component,
-        });
+        self.emit(kind, name, reason, message, ("Normal", component));
     }
 
-    fn event_typed(&self, kind: &str, name: &str, reason: &str, message: &str, event_type: &str) {
+    fn hpa_warning(&self, reason: &str, message: &str) {
+        let source = ("Warning", "horizontal-pod-autoscaler");
+        self.emit(
+            "HorizontalPodAutoscaler",
+            &self.config.app,
+            reason,
+            message,
+            source,
+        );
+    }
+
+    /// `source`: the event's type and reporting component.
+    fn emit(&self, kind: &str, name: &str, reason: &str, message: &str, source: (&str, &str)) {
         self.api.emit_event(&NewEvent {
             namespace: &self.config.namespace,
             involved_kind: kind,
             involved_name: name,
             reason,
             message,
-            event_type,
-            component: "horizontal-pod-autoscaler",
+            event_type: source.0,
+            component: source.1,
         });
     }
 
@@ -779,4 +779,109 @@ fn scaling_limited(limit: Limit) -> (&'static str, &'static str, &'static str, S
         ),
     };
     ("ScalingLimited", status, reason, message.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn truth_lines(path: &std::path::Path) -> Vec<Value> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// One pod with both slots busy from 0 s: 2020m of 2000m at the 5 s scrape (101 %), so the
+    /// 15 s sync asks ceil(1.01 / 0.70 × 1) = 2. The new pod is scheduled at 16 s, started at
+    /// 24 s, Ready at 36 s; until a metric taken a full window after readiness (65 s) the HPA
+    /// counts it as unready at 0 %, which keeps 2 (50 % with it, against 101 % without).
+    #[test]
+    fn busy_pod_scales_to_two_and_the_new_pod_starts_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let truth_path = dir.path().join("truth.jsonl");
+        let api = ClusterState::new();
+        let cluster = Cluster::new(
+            ClusterConfig::default(),
+            SimClock::start(1.0),
+            api.clone(),
+            Truth::create(&truth_path).unwrap(),
+        );
+        let first = cluster.pick_pod().unwrap();
+        first.busy_change(0.0, true);
+        first.busy_change(0.0, true);
+        for second in 1..=75 {
+            cluster.tick(second);
+        }
+        let metrics = api
+            .get(
+                Resource::PodMetrics,
+                "llm-inference",
+                &cluster.lock().pods[0].name,
+            )
+            .unwrap();
+        assert_eq!(metrics["containers"][0]["usage"]["cpu"], "2020000000n");
+        let hpa = api
+            .get(
+                Resource::HorizontalPodAutoscalers,
+                "llm-inference",
+                "llm-inference",
+            )
+            .unwrap();
+        assert_eq!(hpa["status"]["desiredReplicas"], 2);
+        assert_eq!(
+            hpa["status"]["currentMetrics"][0]["resource"]["current"]["averageUtilization"],
+            51
+        );
+        let (events, _) = api.list(Resource::Events, Some("llm-inference"));
+        let rescale: Vec<&Value> = events
+            .iter()
+            .map(|e| &e.1)
+            .filter(|e| e["reason"] == "SuccessfulRescale")
+            .collect();
+        assert_eq!(rescale.len(), 1);
+        assert_eq!(
+            rescale[0]["message"],
+            "New size: 2; reason: cpu resource utilization (percentage of request) above target"
+        );
+
+        let truth = truth_lines(&truth_path);
+        let syncs: Vec<(f64, i64, i64, i64)> = truth
+            .iter()
+            .filter(|l| l["kind"] == "hpa_sync")
+            .map(|l| {
+                (
+                    l["sim_s"].as_f64().unwrap(),
+                    l["cpu_utilization"].as_i64().unwrap(),
+                    l["proposed"].as_i64().unwrap(),
+                    l["desired"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            syncs,
+            vec![
+                (15.0, 101, 2, 2),
+                (30.0, 101, 2, 2),
+                (45.0, 101, 2, 2),
+                (60.0, 101, 2, 2),
+                (75.0, 51, 2, 2)
+            ]
+        );
+        let second_pod: Vec<(f64, &str)> = truth
+            .iter()
+            .filter(|l| l["kind"] == "pod" && l["pod"] != truth[0]["pod"])
+            .map(|l| (l["sim_s"].as_f64().unwrap(), l["to"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            second_pod,
+            vec![
+                (15.0, "pending"),
+                (16.0, "pulling"),
+                (24.0, "starting"),
+                (36.0, "ready")
+            ]
+        );
+    }
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use super::cluster::{Cluster, PodRuntime};
-use super::service::{ChatRequest, ChatResponse, MODEL_NAME, health};
+use super::service::{ChatRequest, answer, health};
 
 pub fn router(cluster: Arc<Cluster>) -> Router {
     Router::new()
@@ -66,13 +66,7 @@ async fn chat(
     let busy = Busy(&cluster, &admitted.0);
     tokio::time::sleep(cluster.clock().real(generation_s)).await;
     drop(busy);
-    axum::Json(ChatResponse {
-        response: "def add(a, b):\n    return a + b\n".to_string(),
-        model: MODEL_NAME,
-        latency_seconds: started.elapsed().as_secs_f64(),
-        tokens_generated: tokens,
-    })
-    .into_response()
+    answer(tokens, started.elapsed().as_secs_f64())
 }
 
 async fn metrics(State(cluster): State<Arc<Cluster>>) -> impl IntoResponse {

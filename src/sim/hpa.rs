@@ -72,6 +72,7 @@ impl Default for Behavior {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct HpaSpec {
     pub min_replicas: i32,
     pub max_replicas: i32,

@@ -201,3 +201,44 @@ fn print_instructions(sim: &Sim, speed: f64) {
         d2 = span(60.0),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_from(text: &str) -> Result<ClusterConfig> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("sim.json");
+        std::fs::write(&path, text)?;
+        read_config(&path)
+    }
+
+    #[test]
+    fn config_keeps_defaults_for_missing_fields() {
+        let config =
+            config_from(r#"{"hpa": {"max_replicas": 8, "behavior": null}, "slots": 4}"#).unwrap();
+        assert_eq!(
+            (
+                config.hpa.max_replicas,
+                config.hpa.min_replicas,
+                config.slots
+            ),
+            (8, 1, 4)
+        );
+        assert_eq!(config.hpa.behavior, None);
+        assert_eq!(config.pull_s, ClusterConfig::default().pull_s);
+    }
+
+    #[test]
+    fn config_errors_name_the_file_and_place() {
+        let err = config_from("{\n  \"slots\": \"two\"\n}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sim.json: line 2, column"), "{err}");
+        let err = config_from(r#"{"hpa": {"min_replicas": 3, "max_replicas": 2}}"#).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("min_replicas <= max_replicas"),
+            "{err:#}"
+        );
+    }
+}

@@ -190,11 +190,11 @@ pub(crate) struct ChatRequest {
 }
 
 #[derive(Debug, Serialize)]
-pub(crate) struct ChatResponse {
-    pub(crate) response: String,
-    pub(crate) model: &'static str,
-    pub(crate) latency_seconds: f64,
-    pub(crate) tokens_generated: u32,
+struct ChatResponse {
+    response: String,
+    model: &'static str,
+    latency_seconds: f64,
+    tokens_generated: u32,
 }
 
 /// Counts a request as in flight for as long as it lives, even when the client goes away and
@@ -271,10 +271,15 @@ async fn chat(
     if falls_on_rate(bad_body_arrival, config.bad_body_rate) {
         return (StatusCode::OK, "<html>upstream error</html>").into_response();
     }
+    answer(tokens, started.elapsed().as_secs_f64())
+}
+
+/// The service's 200 answer.
+pub(crate) fn answer(tokens: u32, latency_seconds: f64) -> Response {
     axum::Json(ChatResponse {
         response: "def add(a, b):\n    return a + b\n".to_string(),
         model: MODEL_NAME,
-        latency_seconds: started.elapsed().as_secs_f64(),
+        latency_seconds,
         tokens_generated: tokens,
     })
     .into_response()
