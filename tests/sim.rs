@@ -56,7 +56,7 @@ fn record_spike(sim: &Sim, work: &Path) -> std::process::ExitStatus {
     Command::new(report)
         .arg("collect")
         .args(["--kubeconfig", sim.kubeconfig.to_str().unwrap(), "-n", NS])
-        .args(["--interval", &real(5.0), "--linger", &real(420.0)])
+        .args(["--interval", &real(5.0), "--linger", &real(450.0)])
         .args(["--session", "rehearsal", "--data-root", "data"])
         .args([
             "--",

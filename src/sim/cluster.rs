@@ -186,18 +186,34 @@ impl SimPod {
         }
     }
 
-    /// The HPA's ready rule for CPU: Ready, and (while young) a metric taken after readiness.
+    /// How the replica calculator groups this pod (groupPods): Pending is unready; a started pod
+    /// without a metric is missing; with one, it is ready once Ready and (while young) its
+    /// metric was taken a full window after it became Ready.
     fn reading(&self, request_m: f64, now_s: f64) -> PodReading {
-        let ready = match (self.stage, self.ready_s, self.metric) {
-            (Stage::Ready, Some(ready_s), Some(m)) => {
-                now_s - self.created_s > CPU_INITIALIZATION_S || m.at_s >= ready_s + m.window_s
+        let unready = PodReading {
+            ready: false,
+            usage_m: None,
+            request_m,
+        };
+        if self.stage < Stage::Starting {
+            return unready;
+        }
+        let Some(metric) = self.metric else {
+            return PodReading {
+                ready: true,
+                ..unready
+            };
+        };
+        let ready = match (self.stage, self.ready_s) {
+            (Stage::Ready, Some(ready_s)) => {
+                now_s - self.created_s > CPU_INITIALIZATION_S
+                    || metric.at_s >= ready_s + metric.window_s
             }
-            (Stage::Ready, _, None) => true,
             _ => false,
         };
         PodReading {
             ready,
-            usage_m: self.metric.filter(|_| ready).map(|m| m.cpu_m),
+            usage_m: ready.then_some(metric.cpu_m),
             request_m,
         }
     }

@@ -95,7 +95,8 @@ impl Default for HpaSpec {
 /// What the controller knows about one pod of the target at a sync.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PodReading {
-    /// Counted as ready (Ready, and its metric taken after it became Ready).
+    /// Not unready (unready: Pending, not Ready, or a young pod's metric from before readiness).
+    /// A pod that is not unready but has no `usage_m` is a pod with a missing metric.
     pub ready: bool,
     /// CPU usage from metrics-server, in millicores; `None` when it has no metric yet.
     pub usage_m: Option<f64>,
