@@ -29,6 +29,9 @@ pub enum Command {
     /// Record the autoscaler, the pods, the events and the tests' output into data/<session>/
     /// while a load test runs.
     Collect(CollectArgs),
+    /// Serve a stand-in cluster (Kubernetes API with an HPA, pods, metrics-server) and the
+    /// inference service on 127.0.0.1, to rehearse a test plan and check `report`.
+    Sim(SimArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,6 +125,29 @@ pub struct CollectArgs {
     /// with its exit code.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port of the inference service (/health, /chat, /metrics).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+
+    /// Port of the Kubernetes API. Default: any free port (the kubeconfig names it).
+    #[arg(long, default_value_t = 0)]
+    pub api_port: u16,
+
+    /// JSON file with cluster settings (HPA, pod start-up, capacity, memory); see docs/sim.md.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+
+    /// Simulated seconds per real second (1 = real time).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+
+    /// Where to write the kubeconfig and the ground-truth log.
+    #[arg(long, default_value = "sim")]
+    pub dir: PathBuf,
 }
 
 /// Parses `1920x1080` into (width, height), refusing sizes too small to hold a chart.

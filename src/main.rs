@@ -9,6 +9,7 @@ fn main() -> std::process::ExitCode {
         Command::Build(args) => report::build::run(&args),
         Command::Run(args) => report::run::execute(args),
         Command::Collect(args) => report::collect::run(args),
+        Command::Sim(args) => report::sim::run(&args),
     };
     match outcome {
         Ok(code) => code,

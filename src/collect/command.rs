@@ -27,7 +27,12 @@ pub struct Wrapped {
     pub started_at: DateTime<Utc>,
 }
 
-pub fn spawn(argv: &[String], sink: &Sink, terminal: &Terminal) -> Result<Wrapped> {
+pub fn spawn(
+    argv: &[String],
+    session_dir: &std::path::Path,
+    sink: &Sink,
+    terminal: &Terminal,
+) -> Result<Wrapped> {
     let (program, args) = argv.split_first().context("no command given after --")?;
     let mut child = Command::new(program)
         .args(args)
@@ -37,6 +42,8 @@ pub fn spawn(argv: &[String], sink: &Sink, terminal: &Terminal) -> Result<Wrappe
         // Python buffers a piped stdout in 8 KiB blocks, which would stamp a whole block of
         // lines with one time; unbuffered output keeps each line's own time.
         .env("PYTHONUNBUFFERED", "1")
+        // `report run` writes into the folder named here (docs/SESSION_FORMAT.md).
+        .env(crate::run::session::SESSION_ENV, session_dir)
         .spawn()
         .with_context(|| format!("cannot run {program:?}: check the command after `--` (is it installed and on PATH?)"))?;
     let mut forwarders = Vec::new();

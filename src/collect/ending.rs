@@ -84,6 +84,8 @@ pub async fn without_command(duration: Option<Duration>, signals: &mut Signals) 
 /// What `--` runs and how long to go on after it.
 pub struct CommandPlan<'a> {
     pub argv: &'a [String],
+    /// The session folder, handed to the command as `REPORT_SESSION` so `report run` joins it.
+    pub session_dir: &'a std::path::Path,
     pub duration: Option<Duration>,
     pub linger: Duration,
 }
@@ -95,7 +97,7 @@ pub async fn with_command(
     terminal: &Terminal,
     signals: &mut Signals,
 ) -> Ending {
-    let mut wrapped = match command::spawn(plan.argv, sink, terminal) {
+    let mut wrapped = match command::spawn(plan.argv, plan.session_dir, sink, terminal) {
         Ok(wrapped) => wrapped,
         Err(e) => return cannot_start(plan.argv, sink, &e),
     };

@@ -91,6 +91,7 @@ async fn collect(args: CollectArgs) -> Result<i32> {
     } else {
         let command = CommandPlan {
             argv: &args.command,
+            session_dir: &session.path,
             duration: args.duration,
             linger: args.linger,
         };

@@ -176,17 +176,17 @@ pub async fn start(addr: SocketAddr, config: SimConfig) -> Result<SimHandle> {
     })
 }
 
-async fn health() -> impl IntoResponse {
+pub(crate) async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "healthy", "model": MODEL_NAME}))
 }
 
 #[derive(Debug, Deserialize)]
-struct ChatRequest {
+pub(crate) struct ChatRequest {
     #[allow(dead_code)]
     // required so that a body without a prompt is refused like the real service
     prompt: String,
     #[serde(default)]
-    max_tokens: Option<u32>,
+    pub(crate) max_tokens: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -271,10 +271,15 @@ async fn chat(
     if falls_on_rate(bad_body_arrival, config.bad_body_rate) {
         return (StatusCode::OK, "<html>upstream error</html>").into_response();
     }
+    answer(tokens, started.elapsed().as_secs_f64())
+}
+
+/// The service's 200 answer.
+pub(crate) fn answer(tokens: u32, latency_seconds: f64) -> Response {
     axum::Json(ChatResponse {
         response: "def add(a, b):\n    return a + b\n".to_string(),
         model: MODEL_NAME,
-        latency_seconds: started.elapsed().as_secs_f64(),
+        latency_seconds,
         tokens_generated: tokens,
     })
     .into_response()
