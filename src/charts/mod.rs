@@ -32,6 +32,24 @@ mod tests {
         assert_eq!(super::bars_free_number(0.0), "0");
         assert_eq!(super::bars_free_number(1500.0), "1500");
     }
+
+    #[test]
+    fn replicas_are_steps_from_the_reading_in_force_at_the_origin() {
+        use crate::analyze::scaling::HpaPoint;
+        let t0: chrono::DateTime<chrono::Utc> = "2026-11-20T14:00:00Z".parse().unwrap();
+        let point = |s: i64, c: u32| HpaPoint {
+            t: t0 + chrono::TimeDelta::seconds(s),
+            current: Some(c),
+            desired: Some(c),
+            cpu_pct: None,
+        };
+        let hpa = [point(-20, 1), point(-5, 2), point(10, 3), point(60, 1)];
+        // At the origin 2 pods were in force (reading at −5 s); 3 from 10 s; the 60 s reading is past the end.
+        assert_eq!(
+            super::replicas_between(&hpa, t0, 30.0),
+            vec![(0.0, 2.0), (10.0, 2.0), (10.0, 3.0), (30.0, 3.0)]
+        );
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -439,19 +457,28 @@ fn latency_over_time(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOut
                 ],
                 band: None,
             };
+            let mut lower = vec![Line {
+                name: "completed/s".into(),
+                points: t
+                    .windows
+                    .iter()
+                    .map(|w| (w.offset_s, w.completed_per_s))
+                    .collect(),
+                dashed: false,
+            }];
+            let replicas = replica_steps(a, t);
+            if !replicas.is_empty() {
+                lower.push(Line {
+                    name: "pods (HPA currentReplicas)".into(),
+                    points: replicas,
+                    dashed: true,
+                });
+            }
             let completed = LineChart {
-                title: "requests completed per second",
+                title: "requests completed per second, and pods",
                 x_label: "seconds from the first window",
-                y_label: "req/s",
-                lines: vec![Line {
-                    name: "completed/s".into(),
-                    points: t
-                        .windows
-                        .iter()
-                        .map(|w| (w.offset_s, w.completed_per_s))
-                        .collect(),
-                    dashed: false,
-                }],
+                y_label: "req/s · pods",
+                lines: lower,
                 band: None,
             };
             let result = png(dir, &file, size, |area, sizes| {
@@ -576,4 +603,41 @@ fn soak_stability(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         curves::soak_stability(area, sizes, soak, a.scaling.as_ref())
     });
     outcome(file, title, result, soak.verdict.clone(), None)
+}
+
+/// The HPA's current replicas as steps over a timeline's span, when the session recorded the
+/// cluster during it.
+fn replica_steps(a: &Analysis, t: &crate::analyze::Timeline) -> Vec<(f64, f64)> {
+    let (Some(s), Some(first), Some(last)) =
+        (a.scaling.as_ref(), t.windows.first(), t.windows.last())
+    else {
+        return Vec::new();
+    };
+    replicas_between(&s.hpa, first.start, last.offset_s + t.window_s as f64)
+}
+
+/// Replicas as steps with x in seconds from `origin` up to `end_s`: the reading in force at the
+/// origin, then every reading inside the span.
+fn replicas_between(
+    hpa: &[crate::analyze::scaling::HpaPoint],
+    origin: chrono::DateTime<chrono::Utc>,
+    end_s: f64,
+) -> Vec<(f64, f64)> {
+    let at =
+        |time: chrono::DateTime<chrono::Utc>| (time - origin).num_milliseconds() as f64 / 1000.0;
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    if let Some(before) = hpa
+        .iter()
+        .rev()
+        .find(|p| at(p.t) <= 0.0)
+        .and_then(|p| p.current)
+    {
+        points.push((0.0, f64::from(before)));
+    }
+    points.extend(
+        hpa.iter()
+            .filter(|p| at(p.t) > 0.0 && at(p.t) <= end_s)
+            .filter_map(|p| p.current.map(|c| (at(p.t), f64::from(c)))),
+    );
+    scaling::steps(&points, end_s)
 }

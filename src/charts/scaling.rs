@@ -19,7 +19,7 @@ fn at(t: DateTime<Utc>, origin: DateTime<Utc>) -> f64 {
 }
 
 /// Step points: each value holds until the next reading.
-fn steps(points: &[(f64, f64)], end: f64) -> Vec<(f64, f64)> {
+pub(crate) fn steps(points: &[(f64, f64)], end: f64) -> Vec<(f64, f64)> {
     let mut out = Vec::with_capacity(points.len() * 2 + 1);
     for (i, (x, y)) in points.iter().enumerate() {
         if i > 0 {
