@@ -116,29 +116,38 @@ pub(super) fn parse_results_bytes(
     Ok(Some(parsed))
 }
 
+/// Parses on the fast path; only a file that fails is read again with path tracking, which
+/// names the JSON path of the problem but costs time on every value.
 fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, Box<Problem>> {
+    serde_json::from_str::<T>(text).map_err(|_| Box::new(explain::<T>(path, text)))
+}
+
+/// The problem of a file that failed to parse, with its line, column and JSON path.
+fn explain<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Problem {
     let mut de = serde_json::Deserializer::from_str(text);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let inner = e.inner();
-        let place = format!("line {}, column {}", inner.line(), inner.column());
-        let json_path = e.path().to_string();
-        let what = if inner.is_eof() {
-            "truncated JSON (the file ends early; was it still being written?)".to_string()
-        } else if inner.is_syntax() {
-            format!("not valid JSON: {inner}")
-        } else {
-            format!("unexpected shape at {json_path}: {inner}")
-        };
-        Box::new(Problem::skipped(path, place, what))
-    })?;
-    de.end().map_err(|e| {
-        Box::new(Problem::skipped(
-            path,
-            format!("line {}, column {}", e.line(), e.column()),
-            "text after the JSON value",
-        ))
-    })?;
-    Ok(value)
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => e,
+        Ok(_) => {
+            let (place, what) = match de.end() {
+                Err(e) => (
+                    format!("line {}, column {}", e.line(), e.column()),
+                    "text after the JSON value",
+                ),
+                Ok(()) => (String::new(), "cannot be read"),
+            };
+            return Problem::skipped(path, place, what);
+        }
+    };
+    let inner = error.inner();
+    let place = format!("line {}, column {}", inner.line(), inner.column());
+    let what = if inner.is_eof() {
+        "truncated JSON (the file ends early; was it still being written?)".to_string()
+    } else if inner.is_syntax() {
+        format!("not valid JSON: {inner}")
+    } else {
+        format!("unexpected shape at {}: {inner}", error.path())
+    };
+    Problem::skipped(path, place, what)
 }
 
 fn validate_advanced(file: &mut AdvancedFile, path: &Path, problems: &mut Vec<Problem>) {

@@ -6,7 +6,8 @@ use std::fmt;
 
 use chrono::NaiveDateTime;
 use serde::Deserialize;
-use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::results::MAX_PLAUSIBLE_LATENCY_S;
 
@@ -113,13 +114,46 @@ struct Row<'a> {
     error: Option<String>,
 }
 
-/// An item that is not even a well-typed object: counted, never fatal.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Item<'a> {
-    #[serde(borrow)]
-    Row(Row<'a>),
-    Other(serde::de::IgnoredAny),
+/// An item of the list: a record object, or anything else (counted and dropped, never fatal).
+/// Read without buffering: a million records must not be copied twice.
+struct Item<'a>(Option<Row<'a>>);
+
+impl<'de> Deserialize<'de> for Item<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ItemVisitor;
+        impl<'de> Visitor<'de> for ItemVisitor {
+            type Value = Item<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a per-request record")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Row::deserialize(MapAccessDeserializer::new(map)).map(|row| Item(Some(row)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Item(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Item(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Item(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Item(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Item(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Item(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Item(None))
+            }
+        }
+        deserializer.deserialize_any(ItemVisitor)
+    }
 }
 
 impl<'de> Deserialize<'de> for RequestColumns {
@@ -132,10 +166,10 @@ impl<'de> Deserialize<'de> for RequestColumns {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut columns = RequestColumns::default();
-                while let Some(item) = seq.next_element::<Item<'de>>()? {
-                    match item {
-                        Item::Row(row) => columns.push(row),
-                        Item::Other(_) => columns.dropped += 1,
+                while let Some(Item(row)) = seq.next_element::<Item<'de>>()? {
+                    match row {
+                        Some(row) => columns.push(row),
+                        None => columns.dropped += 1,
                     }
                 }
                 Ok(columns)
