@@ -418,3 +418,94 @@ fn thrashing_and_pods_that_never_became_ready_are_flagged() {
         "{flags:?}"
     );
 }
+
+#[test]
+fn soak_memory_per_minute_growth_leak_and_oom_restarts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("handmade");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = [
+        ("14:10:00.000000", "⏱️  SOAK TEST (ENDURANCE)"),
+        ("14:10:00.000000", "Load: 5 req/s"),
+        ("14:10:00.000000", "Duration: 3 minutes (180s)"),
+        ("14:10:00.000000", "Press Ctrl+C to stop early."),
+        ("14:13:00.000000", "📊 Degradation Analysis (per minute):"),
+        (
+            "14:13:00.000000",
+            "1          3.000           3.500           100.0          %",
+        ),
+        (
+            "14:13:00.000000",
+            "✅ Results saved to advanced_test_results_20261120_141300.json",
+        ),
+    ]
+    .iter()
+    .map(|(t, l)| format!("2026-11-20T{t}+00:00\t{l}\n"))
+    .collect::<String>();
+    std::fs::write(dir.join("soak_console.log"), log).unwrap();
+    let chunk = json!({"total": 300, "successful": 300, "failed": 0, "success_rate": 100.0, "avg_latency": 3.0, "p95_latency": 3.5});
+    let soak = json!({"soak": {"test_type": "soak", "duration_minutes": 3, "target_rps": 5, "overall_analysis": chunk, "per_minute_chunks": [chunk], "all_results": []}});
+    std::fs::write(
+        dir.join("advanced_test_results_20261120_141300.json"),
+        soak.to_string(),
+    )
+    .unwrap();
+    let mib = 1024.0 * 1024.0;
+    let metric = |t: &str, pod: &str, mem_mib: f64| json!({"t": format!("2026-11-20T{t}Z"), "pod": pod, "timestamp": format!("2026-11-20T{t}Z"), "window_seconds": 15, "cpu_millicores": 900.0, "memory_bytes": mem_mib * mib});
+    write_lines(
+        &dir.join("pod_metrics.jsonl"),
+        &[
+            metric("14:10:10", "llm-a", 1000.0),
+            metric("14:10:20", "llm-b", 2000.0),
+            metric("14:10:40", "llm-a", 1010.0),
+            metric("14:11:10", "llm-a", 1020.0),
+            metric("14:11:20", "llm-b", 2000.0),
+            metric("14:11:40", "llm-a", 1030.0),
+            metric("14:12:10", "llm-a", 1040.0),
+            metric("14:12:20", "llm-b", 2000.0),
+            metric("14:12:40", "llm-a", 1050.0),
+        ],
+    );
+    let mut restarted = pod(
+        "2026-11-20T14:12:00Z",
+        "modified",
+        "llm-a",
+        true,
+        Some("2026-11-20T14:12:00Z"),
+        "2026-11-20T13:00:00Z",
+    );
+    restarted["restarts"] = json!(2);
+    restarted["last_termination_reason"] = json!("OOMKilled");
+    write_lines(&dir.join("pods.jsonl"), &[restarted]);
+    let s = build(tmp.path());
+    let sc = &s["analysis"]["scaling"];
+    // Each pod's last reading per clock minute, summed: 1010+2000, 1030+2000, 1050+2000 MiB.
+    let minutes: Vec<f64> = sc["soak_memory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| num(&m["bytes"]) / mib)
+        .collect();
+    assert_eq!(minutes, [3010.0, 3030.0, 3050.0]);
+    // Least-squares slope of 3010, 3030, 3050 over minutes 0, 1, 2: 20 MiB per minute.
+    assert!((num(&sc["memory_growth_mib_per_min"]["value"]) - 20.0).abs() < 1e-9);
+    let flags: Vec<&str> = sc["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(flags.contains(&"Possible memory leak: pod memory grew 20.0 MiB per minute during the soak (threshold 5 MiB/min)."), "{flags:?}");
+    assert!(
+        flags.contains(
+            &"OOMKills: 1 (pods whose last termination was OOMKilled, and OOMKilling events)."
+        ),
+        "{flags:?}"
+    );
+    assert_eq!(sc["restarts"], json!([["llm-a", 2, "OOMKilled"]]));
+    // No HPA recording: the scaling figures say which file is missing.
+    assert_eq!(
+        sc["max_pods"]["unavailable"],
+        "needs the HPA recording (hpa.jsonl from `report collect`)"
+    );
+}
