@@ -225,10 +225,12 @@ fn timeline(
     if records.is_empty() {
         return None;
     }
-    let span = stats::latency_stats(records)
-        .ok()?
-        .end_span_s
-        .unwrap_or(0.0);
+    // Only the span is needed to choose the window: min and max of the end times, no statistics.
+    let ends = records.end_local_us.iter().flatten();
+    let span = match (ends.clone().min(), ends.max()) {
+        (Some(first), Some(last)) => (last - first) as f64 / 1e6,
+        _ => 0.0,
+    };
     let window_s = windows::window_seconds(span);
     let rows = windows::windows(records, offset, window_s).ok()?;
     Some(Timeline {
