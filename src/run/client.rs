@@ -130,9 +130,13 @@ fn classify(error: &reqwest::Error) -> ErrorKind {
         }
         source = cause.source();
     }
-    // hyper reports a peer that closed mid-exchange without an io::Error underneath.
+    // hyper reports a peer that closed mid-exchange without an io::Error underneath, and a pooled
+    // connection the peer closed just before it was used as "connection was not ready".
     let text = error_text(error);
-    if text.contains("connection closed") || text.contains("IncompleteMessage") {
+    if text.contains("connection closed")
+        || text.contains("IncompleteMessage")
+        || text.contains("connection was not ready")
+    {
         return ErrorKind::Reset;
     }
     if error.is_connect() {
