@@ -315,12 +315,7 @@ fn stress_phases(
 
 /// The name of a stress step in phase tables: `13 req/s`.
 pub fn step_name(rps: f64) -> String {
-    format!(
-        "{} req/s",
-        render::format::significant(rps)
-            .trim_end_matches(".00")
-            .trim_end_matches(".0")
-    )
+    format!("{} req/s", render::format::plain(rps))
 }
 
 fn soak_phase(

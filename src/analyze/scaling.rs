@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::figure::{Figure, PERCENT, SECONDS};
+use super::figure::{Figure, SECONDS};
 use super::phases::ClockPhase;
 use super::stats::{floats, value};
 use super::windows::WindowRow;
@@ -832,11 +832,6 @@ fn headline(decisions: &[Decision], max_pods: &Figure, up: &Figure, down: &Figur
         None => text.push('.'),
     }
     text
-}
-
-/// The change in % used by several tables.
-pub fn pct_of(part: f64, whole: f64) -> Figure {
-    Figure::known(100.0 * part / whole, PERCENT, "")
 }
 
 #[cfg(test)]

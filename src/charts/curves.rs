@@ -59,13 +59,13 @@ pub fn stress_curve<DB: DrawingBackend>(
     style_mesh(&mut mesh, sizes);
     mesh.x_desc("target rate (req/s)")
         .y_desc("average latency (s)")
-        .x_label_formatter(&|v| super::bars_free_number(*v))
+        .x_label_formatter(&|v| crate::render::format::plain(*v))
         .draw()
         .map_err(err)?;
     chart
         .configure_secondary_axes()
         .y_desc("success (%) · pods × 10")
-        .y_label_formatter(&|v| super::bars_free_number(*v))
+        .y_label_formatter(&|v| crate::render::format::plain(*v))
         .label_style((FONT, sizes.tick).into_font().color(&INK))
         .axis_desc_style((FONT, sizes.label).into_font().color(&INK))
         .draw()
@@ -141,7 +141,7 @@ pub fn stress_curve<DB: DrawingBackend>(
             .map_err(err)?
             .label(format!(
                 "breaking point {} req/s",
-                super::bars_free_number(bp)
+                crate::render::format::plain(bp)
             ))
             .legend(line_legend(PALETTE[3]));
         let style = (FONT, sizes.value)
@@ -239,7 +239,7 @@ pub fn soak_stability<DB: DrawingBackend>(
     };
     mesh.x_desc(x_desc)
         .y_desc("latency (s)")
-        .x_label_formatter(&|v| super::bars_free_number(*v))
+        .x_label_formatter(&|v| crate::render::format::plain(*v))
         .draw()
         .map_err(err)?;
     chart
@@ -252,7 +252,7 @@ pub fn soak_stability<DB: DrawingBackend>(
         .y_labels(if memory.is_empty() { 0 } else { 8 })
         .label_style((FONT, sizes.tick).into_font().color(&INK))
         .axis_desc_style((FONT, sizes.label).into_font().color(&INK))
-        .y_label_formatter(&|v| super::bars_free_number(*v))
+        .y_label_formatter(&|v| crate::render::format::plain(*v))
         .draw()
         .map_err(err)?;
     let stroke = (sizes.value / 6).max(2);

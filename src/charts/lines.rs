@@ -51,7 +51,7 @@ impl LineChart<'_> {
         style_mesh(&mut mesh, sizes);
         mesh.x_desc(self.x_label)
             .y_desc(self.y_label)
-            .x_label_formatter(&|v| super::bars_free_number(*v))
+            .x_label_formatter(&|v| crate::render::format::plain(*v))
             .x_labels(10)
             .draw()
             .map_err(err)?;

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::analyze::Analysis;
 use crate::analyze::figure::Figure;
+use crate::analyze::scenarios::ScenarioRow;
 use crate::render::format;
 use bars::{GroupedBars, Series};
 use lines::{Line, LineChart};
@@ -21,17 +22,6 @@ use theme::Sizes;
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn tick_labels_drop_only_decimal_zeros() {
-        assert_eq!(super::bars_free_number(100.0), "100");
-        assert_eq!(
-            super::bars_free_number(50.0),
-            "50.0".trim_end_matches('0').trim_end_matches('.')
-        );
-        assert_eq!(super::bars_free_number(2.5), "2.5");
-        assert_eq!(super::bars_free_number(0.0), "0");
-        assert_eq!(super::bars_free_number(1500.0), "1500");
-    }
 
     #[test]
     fn replicas_are_steps_from_the_reading_in_force_at_the_origin() {
@@ -59,16 +49,6 @@ pub struct ChartOutcome {
     /// None when drawn; else why not.
     pub not_drawn: Option<String>,
     pub caption: String,
-}
-
-/// Tick labels on numeric axes without trailing zeros.
-pub fn bars_free_number(v: f64) -> String {
-    let text = format::significant(v);
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
 }
 
 fn secs(v: f64) -> String {
@@ -134,10 +114,6 @@ where
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn values(rows: &[&Figure]) -> Vec<Option<f64>> {
-    rows.iter().map(|f| f.value).collect()
-}
-
 fn bar_chart(
     dir: &Path,
     file: &str,
@@ -154,6 +130,14 @@ fn bar_chart(
     outcome(file, &title, result, caption, None)
 }
 
+/// One figure of every scenario row as a bar series.
+fn scenario_series(a: &Analysis, name: &str, pick: fn(&ScenarioRow) -> &Figure) -> Series {
+    Series {
+        name: name.into(),
+        values: a.scenarios.iter().map(|r| pick(r).value).collect(),
+    }
+}
+
 fn scenario_groups(a: &Analysis) -> Vec<String> {
     a.scenarios
         .iter()
@@ -162,30 +146,15 @@ fn scenario_groups(a: &Analysis) -> Vec<String> {
 }
 
 fn latency_comparison(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
-    let pick = |f: fn(&crate::analyze::scenarios::ScenarioRow) -> &Figure| {
-        values(&a.scenarios.iter().map(f).collect::<Vec<_>>())
-    };
     let spec = GroupedBars {
         title: "Latency by scenario",
         y_label: "latency (s)",
         groups: scenario_groups(a),
         series: vec![
-            Series {
-                name: "average".into(),
-                values: pick(|r| &r.avg),
-            },
-            Series {
-                name: "p50".into(),
-                values: pick(|r| &r.p50),
-            },
-            Series {
-                name: "p95".into(),
-                values: pick(|r| &r.p95),
-            },
-            Series {
-                name: "p99".into(),
-                values: pick(|r| &r.p99),
-            },
+            scenario_series(a, "average", |r| &r.avg),
+            scenario_series(a, "p50", |r| &r.p50),
+            scenario_series(a, "p95", |r| &r.p95),
+            scenario_series(a, "p99", |r| &r.p99),
         ],
         format: secs,
         y_max: None,
@@ -206,15 +175,7 @@ fn throughput(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         title: "Throughput by scenario",
         y_label: "successful requests per second",
         groups: scenario_groups(a),
-        series: vec![Series {
-            name: "req/s".into(),
-            values: values(
-                &a.scenarios
-                    .iter()
-                    .map(|r| &r.requests_per_s)
-                    .collect::<Vec<_>>(),
-            ),
-        }],
+        series: vec![scenario_series(a, "req/s", |r| &r.requests_per_s)],
         format: rate,
         y_max: None,
     };
@@ -233,15 +194,7 @@ fn success(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         title: "Success rate by scenario",
         y_label: "successful requests (%)",
         groups: scenario_groups(a),
-        series: vec![Series {
-            name: "success".into(),
-            values: values(
-                &a.scenarios
-                    .iter()
-                    .map(|r| &r.success_rate)
-                    .collect::<Vec<_>>(),
-            ),
-        }],
+        series: vec![scenario_series(a, "success", |r| &r.success_rate)],
         format: pct1,
         y_max: Some(112.0),
     };

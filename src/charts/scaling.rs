@@ -99,7 +99,7 @@ pub fn scaling_timeline<DB: DrawingBackend>(
     chart
         .configure_secondary_axes()
         .y_desc("CPU (% of request)")
-        .y_label_formatter(&|v| super::bars_free_number(*v))
+        .y_label_formatter(&|v| crate::render::format::plain(*v))
         .label_style((FONT, sizes.tick).into_font().color(&INK))
         .axis_desc_style((FONT, sizes.label).into_font().color(&INK))
         .draw()

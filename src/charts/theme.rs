@@ -95,7 +95,7 @@ where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
     DB: DrawingBackend,
 {
-    mesh.y_label_formatter(&|v| super::bars_free_number(*v))
+    mesh.y_label_formatter(&|v| crate::render::format::plain(*v))
         .label_style((FONT, sizes.tick).into_font().color(&INK))
         .axis_desc_style((FONT, sizes.label).into_font().color(&INK))
         .y_labels(8)

@@ -630,15 +630,6 @@ fn spike_run(
     }
 }
 
-/// The keys of the advanced file, for messages.
-pub fn spike_key(phase: &str) -> &'static str {
-    SPIKE_PHASES
-        .iter()
-        .find(|(n, _)| *n == phase)
-        .map(|(_, k)| *k)
-        .unwrap_or("")
-}
-
 /// A step of `report run`'s stress file, in the shape the console parser gives (its times come
 /// from run_events.jsonl later).
 fn file_step(step: &results::FileStep) -> ConsoleStep {

@@ -23,6 +23,16 @@ pub fn significant(v: f64) -> String {
     }
 }
 
+/// A number without trailing decimal zeros, for axis ticks and names: `100`, `2.5`, `0.04`.
+pub fn plain(v: f64) -> String {
+    let text = significant(v);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// A value in its unit, for tables.
 pub fn with_unit(v: f64, unit: &str) -> String {
     match unit {
@@ -62,6 +72,11 @@ mod tests {
         assert_eq!(with_unit(2.9526, "req/s"), "2.95 req/s");
         assert_eq!(with_unit(600.0, "requests"), "600");
         assert_eq!(change(572.6), "+572.6 %");
+        assert_eq!(plain(100.0), "100");
+        assert_eq!(plain(50.0), "50");
+        assert_eq!(plain(2.5), "2.5");
+        assert_eq!(plain(0.0), "0");
+        assert_eq!(plain(1500.0), "1500");
         assert_eq!(bytes(6.2 * 1024.0 * 1024.0 * 1024.0), "6.20 GiB");
         assert_eq!(bytes(512.0 * 1024.0 * 1024.0), "512 MiB");
     }
