@@ -645,10 +645,25 @@ async fn joins_a_session_report_collect_owns_through_the_environment() {
     );
     advanced_file(session);
 
-    // A second run into the same folder would mix two recordings: refused with the folder named.
+    // Another test joins too (a whole test plan under one collect): its records are appended.
+    let basic = std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(["run", "basic", "--url", &server.url(), "--quiet"])
+        .args(["--scenarios", "3x1", "--pause", "0s"])
+        .env("REPORT_SESSION", session)
+        .status()
+        .unwrap();
+    assert!(basic.success());
+    let tests: Vec<String> = read_records(session).into_iter().map(|r| r.test).collect();
+    assert_eq!(tests, [vec!["soak"; 5], vec!["basic"; 3]].concat());
+
+    // A second soak would mix with the first (records name the test, not the run): refused, with
+    // the folder and the test named.
     let again = short_soak_into(server, session).output().unwrap();
     assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains(session.to_str().unwrap()));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains(session.to_str().unwrap()), "{stderr}");
+    assert!(stderr.contains("already holds a soak run"), "{stderr}");
+    assert_eq!(read_records(session).len(), 8);
     fx.server.shutdown().await;
 }
 

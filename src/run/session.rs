@@ -7,6 +7,8 @@ use anyhow::{Context, Result, bail};
 use chrono::{Local, Utc};
 
 use crate::cli::CommonRunArgs;
+use crate::ingest::cluster::RunEventRecord;
+use crate::session::jsonl::read_jsonl;
 use crate::session::manifest::CommandInfo;
 use crate::session::{Manifest, SessionDir, files};
 
@@ -77,14 +79,21 @@ fn claim(
     let manifest_path = dir.file(files::MANIFEST);
     if manifest_path.exists() {
         let existing = Manifest::read(&manifest_path)?;
-        if existing.created_by.starts_with("report collect") && !has_run_records(dir) {
-            return Ok(None);
+        if !existing.created_by.starts_with("report collect") {
+            bail!(
+                "session folder {} already holds a recording ({}); choose another --session folder",
+                dir.path.display(),
+                existing.created_by
+            );
         }
-        bail!(
-            "session folder {} already holds a recording ({}); choose another --session folder",
-            dir.path.display(),
-            existing.created_by
-        );
+        if holds_run_of(dir, test) {
+            bail!(
+                "session folder {} already holds a {test} run: records carry the test, not the run, \
+                 so a second {test} run would mix with the first; record it in another session",
+                dir.path.display()
+            );
+        }
+        return Ok(None);
     }
     std::fs::create_dir_all(&dir.path).with_context(|| {
         format!(
@@ -110,7 +119,11 @@ fn claim(
     Ok(Some(manifest))
 }
 
-/// A collect session already holding a run's records would mix two runs.
-fn has_run_records(dir: &SessionDir) -> bool {
-    dir.file(files::REQUESTS).exists()
+/// Whether a run of `test` already wrote into this session (its events name the test). A
+/// collect session may hold one run of each test, as a whole test plan recorded at once does.
+fn holds_run_of(dir: &SessionDir, test: &str) -> bool {
+    let Ok((events, _)) = read_jsonl::<RunEventRecord>(&dir.file(files::RUN_EVENTS)) else {
+        return false;
+    };
+    events.iter().any(|e| e.test.eq_ignore_ascii_case(test))
 }
