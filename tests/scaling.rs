@@ -365,7 +365,7 @@ fn scaling_figures_are_exact_to_the_second() {
         md.contains("| Time to scale up (baseline → spike) | 28.0 s |"),
         "{md}"
     );
-    assert!(md.contains("**Scaled 1→3 pods 28 s after the load began; max 3 pods; back to minimum 345 s after the load ended.**"), "{md}");
+    assert!(md.contains("**Scaled 1→3 pods 28 s after the spike began; max 3 pods; back to minimum 345 s after the spike ended.**"), "{md}");
     assert!(
         md.contains("| 1→3 |"),
         "the recovery row shows the pods going 1→3: {md}"

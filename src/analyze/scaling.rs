@@ -11,6 +11,7 @@ use super::phases::ClockPhase;
 use super::stats::{floats, value};
 use super::windows::WindowRow;
 use crate::ingest::cluster::{ClusterRecording, HpaSample};
+use crate::render::format::pods;
 
 /// Latency counts as recovered when a window's p95 is within this share above the baseline's.
 pub const RECOVERED_WITHIN: f64 = 0.10;
@@ -136,12 +137,10 @@ pub fn analyze(
     let spike = phases.iter().find(|p| p.name.eq_ignore_ascii_case("spike"));
     let load_start = spike.or(phases.first());
     let load_end = spike.map(|s| s.end).or(phases.iter().map(|p| p.end).max());
-    let time_to_scale_up = match (
-        load_start,
-        decisions
-            .iter()
-            .find(|d| d.to > d.from && load_start.is_some_and(|p| d.at >= p.start)),
-    ) {
+    let first_up = decisions
+        .iter()
+        .find(|d| d.to > d.from && load_start.is_some_and(|p| d.at >= p.start));
+    let time_to_scale_up = match (load_start, first_up) {
         (None, _) => Figure::unavailable(
             SECONDS,
             "no test phase on the clock: needs a time-stamped console log or run events",
@@ -178,7 +177,8 @@ pub fn analyze(
         flags.push(format!("Possible memory leak: pod memory grew {g:.1} MiB per minute during the soak (threshold {LEAK_MIB_PER_MIN} MiB/min)."));
     }
     let headline = headline(
-        &decisions,
+        first_up,
+        if spike.is_some() { "spike" } else { "load" },
         &max_pods,
         &time_to_scale_up,
         &time_to_scale_down,
@@ -815,20 +815,29 @@ fn pod_memory(rec: &ClusterRecording) -> Vec<PodMemorySeries> {
     out
 }
 
-fn headline(decisions: &[Decision], max_pods: &Figure, up: &Figure, down: &Figure) -> String {
+/// `load` names what the times are measured from: the spike when there is one.
+fn headline(
+    first_up: Option<&Decision>,
+    load: &str,
+    max_pods: &Figure,
+    up: &Figure,
+    down: &Figure,
+) -> String {
     let Some(max) = max_pods.value else {
         return "No HPA recording: the autoscaling figures need `report collect`.".into();
     };
-    let first = decisions.iter().find(|d| d.to > d.from);
-    let mut text = match (first, up.value) {
+    let mut text = match (first_up, up.value) {
         (Some(d), Some(s)) => format!(
-            "Scaled {}→{} pods {s:.0} s after the load began; max {max:.0} pods",
-            d.from, d.to
+            "Scaled {}→{} {s:.0} s after the {load} began; max {max:.0} pods",
+            d.from,
+            pods(d.to)
         ),
         _ => format!("Max {max:.0} pods"),
     };
     match down.value {
-        Some(s) => text.push_str(&format!("; back to minimum {s:.0} s after the load ended.")),
+        Some(s) => text.push_str(&format!(
+            "; back to minimum {s:.0} s after the {load} ended."
+        )),
         None => text.push('.'),
     }
     text

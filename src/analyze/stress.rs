@@ -6,6 +6,8 @@ use serde::Serialize;
 use super::figure::{Figure, PERCENT, REQ_PER_S, REQUESTS, SECONDS};
 use super::{duration_between, file_name};
 use crate::ingest::StressRun;
+use crate::ingest::console::ConsoleStep;
+use crate::render::format::{plain, seconds};
 
 /// Steps below this share of their target rate did not test what they claim.
 pub const ACHIEVED_RATE_FLOOR: f64 = 0.95;
@@ -62,9 +64,10 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
     let log = file_name(run.sources.log.as_deref());
     let first_avg = run.steps.first().and_then(|s| s.avg_s);
     let no_log = "per-step figures exist only in the console log, which this session lacks";
-    let steps: Vec<StressStep> = run
-        .steps
-        .iter()
+    let (stopped, complete): (Vec<&ConsoleStep>, Vec<&ConsoleStep>) =
+        run.steps.iter().partition(|s| s.stopped_early);
+    let steps: Vec<StressStep> = complete
+        .into_iter()
         .map(|s| {
             let duration = duration_between(s.start, s.end);
             let requests = s
@@ -148,6 +151,7 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
             short.len()
         ));
     }
+    notes.extend(stopped.iter().map(|s| stopped_note(s)));
     if let Some(why) = &run.crash {
         notes.push(format!("The script crashed (`{why}`) and wrote no results file; the steps come from its console log."));
     }
@@ -205,6 +209,22 @@ fn status(
     } else {
         STATUS_GOOD
     }
+}
+
+/// A step the run began and then stopped (the previous step had broken, or Ctrl-C): it is not
+/// judged, since its few requests say nothing about the rate.
+fn stopped_note(step: &ConsoleStep) -> String {
+    let ran = match duration_between(step.start, step.end) {
+        Some(d) => format!(" after {}", seconds(d)),
+        None => String::new(),
+    };
+    let requests = step
+        .planned_requests
+        .map_or(String::new(), |n| format!(" ({n} requests)"));
+    format!(
+        "The {} req/s step was stopped{ran}{requests} when the run ended: too short to judge, so it is left out of the table and the charts.",
+        plain(step.target_rps)
+    )
 }
 
 /// The thresholds, printed under the table.

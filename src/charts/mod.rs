@@ -445,7 +445,13 @@ fn latency_over_time(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOut
                 t.windows.iter().map(|w| w.requests).sum::<u64>(),
                 t.source
             );
-            outcome(&file, title, result, caption, None)
+            outcome(
+                &file,
+                &format!("{title}: {}", t.label),
+                result,
+                caption,
+                None,
+            )
         })
         .collect()
 }

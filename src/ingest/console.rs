@@ -82,6 +82,8 @@ pub struct ConsoleStep {
     pub planned_requests: Option<u64>,
     pub success_rate: Option<f64>,
     pub avg_s: Option<f64>,
+    /// Scheduling stopped before the step's end (`report run` marks such a step `partial`).
+    pub stopped_early: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -374,12 +376,16 @@ impl Parser {
                 s.planned_requests = progress_denominator(t);
             }
         } else if let Some(v) = after(t, "Success rate:") {
-            if let Some(s) = stress.steps.last_mut() {
+            let tagged = step_tag(v);
+            if let Some(s) = verdict_step(&mut stress.steps, tagged) {
                 s.success_rate = first_number(v);
-                s.end = stamp;
+                // The scripts print the verdict as the step ends; a tagged verdict comes later.
+                if tagged.is_none() {
+                    s.end = stamp;
+                }
             }
         } else if let Some(v) = after(t, "Avg latency:") {
-            if let Some(s) = stress.steps.last_mut() {
+            if let Some(s) = verdict_step(&mut stress.steps, step_tag(v)) {
                 s.avg_s = first_number(v);
             }
         } else if let Some(v) = after(t, "⚠️  BREAKING POINT REACHED at")
@@ -486,5 +492,65 @@ impl ConsoleSpike {
                 p
             })
             .collect()
+    }
+}
+
+/// `… (4.5 req/s step)`: `report run` tags a step's verdict with its rate, since the verdict
+/// comes once the step's last requests end, after the next step has begun.
+fn step_tag(v: &str) -> Option<f64> {
+    let (_, tag) = v.rsplit_once('(')?;
+    tag.strip_suffix(" req/s step)")?.trim().parse().ok()
+}
+
+/// The step a verdict line belongs to: the tagged one, else the latest (the scripts' order).
+fn verdict_step(steps: &mut [ConsoleStep], tag: Option<f64>) -> Option<&mut ConsoleStep> {
+    match tag {
+        Some(rate) => steps.iter_mut().rev().find(|s| s.target_rps == rate),
+        None => steps.last_mut(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `report run` prints a step's verdict, tagged with its rate, during the next step.
+    #[test]
+    fn tagged_verdicts_go_to_their_step_and_untagged_ones_to_the_latest() {
+        let log = "\
+2026-11-26T20:40:33+00:00\t💪 STRESS TEST
+2026-11-26T20:40:33+00:00\t📈 Testing 5 req/s for 9s...
+2026-11-26T20:40:42+00:00\t📈 Testing 10 req/s for 9s...
+2026-11-26T20:40:43+00:00\t  Success rate: 100.0% (5 req/s step)
+2026-11-26T20:40:43+00:00\t  Avg latency: 0.254s (5 req/s step)
+2026-11-26T20:40:51+00:00\t  Success rate: 94.3%
+2026-11-26T20:40:51+00:00\t  Avg latency: 0.817s
+";
+        let (parsed, problems) = parse_console_log(Path::new("console.log"), log);
+        assert!(problems.is_empty(), "{problems:?}");
+        let steps = parsed.stress.unwrap().steps;
+        let got: Vec<_> = steps
+            .iter()
+            .map(|s| {
+                (
+                    s.target_rps,
+                    s.success_rate,
+                    s.avg_s,
+                    s.end.map(|e| e.to_rfc3339()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (5.0, Some(100.0), Some(0.254), None),
+                (
+                    10.0,
+                    Some(94.3),
+                    Some(0.817),
+                    Some("2026-11-26T20:40:51+00:00".to_string())
+                ),
+            ]
+        );
     }
 }

@@ -534,10 +534,15 @@ fn add_advanced(
     if file.stress.is_some() || log.is_some_and(|l| l.stress.is_some()) {
         let console = log.and_then(|l| l.stress.clone()).unwrap_or_default();
         let stress = file.stress.unwrap_or_default();
-        let steps = if console.steps.is_empty() {
-            stress.steps.iter().map(file_step).collect()
-        } else {
+        // `report run`'s file holds each step's exact figures; the scripts' only the console.
+        let steps = if stress.steps.is_empty() {
             console.steps
+        } else {
+            stress
+                .steps
+                .iter()
+                .map(|s| file_step(s, &console.steps))
+                .collect()
         };
         inputs.stresses.push(StressRun {
             generator: stress.generator.clone(),
@@ -630,18 +635,21 @@ fn spike_run(
     }
 }
 
-/// A step of `report run`'s stress file, in the shape the console parser gives (its times come
-/// from run_events.jsonl later).
-fn file_step(step: &results::FileStep) -> ConsoleStep {
+/// A step of `report run`'s stress file, in the shape the console parser gives, with the start
+/// its console line stamped (the exact boundaries come from run_events.jsonl later).
+fn file_step(step: &results::FileStep, console: &[ConsoleStep]) -> ConsoleStep {
     let f = &step.figures;
+    let target_rps = step.target_rps.unwrap_or(f64::NAN);
+    let printed = console.iter().rfind(|c| c.target_rps == target_rps);
     ConsoleStep {
-        target_rps: step.target_rps.unwrap_or(f64::NAN),
-        planned_s: None,
-        start: None,
+        target_rps,
+        planned_s: printed.and_then(|c| c.planned_s),
+        start: printed.and_then(|c| c.start),
         end: None,
         planned_requests: f.total,
         success_rate: f.success_rate,
         avg_s: f.avg_latency,
+        stopped_early: step.partial,
     }
 }
 

@@ -150,7 +150,8 @@ pub fn apply(inputs: &mut SessionInputs, dir: &Path) {
                 }
             }
         }
-        for step in run.steps.iter_mut().filter(|s| s.start.is_none()) {
+        // The run's own boundaries are exact; console stamps only approximate them.
+        for step in &mut run.steps {
             let name = events
                 .iter()
                 .filter(|e| e.test.eq_ignore_ascii_case("stress"))

@@ -5,6 +5,15 @@ pub fn seconds(v: f64) -> String {
     format!("{} s", significant(v))
 }
 
+/// `1 pod`, `3 pods`.
+pub fn pods(n: u32) -> String {
+    if n == 1 {
+        "1 pod".into()
+    } else {
+        format!("{n} pods")
+    }
+}
+
 pub fn percent(v: f64) -> String {
     format!("{v:.1} %")
 }

@@ -66,8 +66,8 @@ pub fn checklist(scaling: Option<&ScalingReport>) -> Vec<(String, String)> {
             .iter()
             .map(|c| {
                 format!(
-                    "{} pods: {}",
-                    c.replicas,
+                    "{}: {}",
+                    format::pods(c.replicas),
                     c.mean_pct.map_or("n/a".into(), |v| format!("{v:.0} %"))
                 )
             })

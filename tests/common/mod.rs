@@ -1,0 +1,59 @@
+//! Helpers shared by the end-to-end tests.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Opens report.html in headless Chromium (Debian's `chromium`, installed by .ci/run) with a
+/// probe script appended, and reads what the browser saw after the load event.
+pub fn chromium_probe(html: &Path) -> Value {
+    let probe = r#"<script>
+window.addEventListener('load', () => {
+  const imgs = [...document.images];
+  const pre = document.createElement('pre');
+  pre.id = 'report-check';
+  pre.textContent = JSON.stringify({
+    images: imgs.length,
+    loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+    widths: [...new Set(imgs.map(i => i.naturalWidth))],
+    alts: imgs.map(i => i.alt),
+    tables: document.querySelectorAll('table').length,
+    title: document.title,
+  });
+  document.body.appendChild(pre);
+});
+</script>"#;
+    let page = std::fs::read_to_string(html)
+        .unwrap()
+        .replace("</body>", &format!("{probe}</body>"));
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("probe.html");
+    std::fs::write(&copy, page).unwrap();
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("file://{}", copy.display()))
+        .output()
+        .expect("chromium must be installed (apt-get install chromium; .ci/run does it)");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom
+        .find("<pre id=\"report-check\">")
+        .unwrap_or_else(|| panic!("probe did not run: {dom}"));
+    let json = &dom[start + "<pre id=\"report-check\">".len()..];
+    serde_json::from_str(&json[..json.find("</pre>").unwrap()]).unwrap()
+}
