@@ -248,6 +248,37 @@ fn session(dir: &Path) {
     );
 }
 
+/// A 3-minute soak at 5 req/s from 14:MM:00, its time-stamped console log and results file.
+fn write_soak(dir: &Path, start_minute: u32) {
+    let (start, end) = (start_minute, start_minute + 3);
+    let log = [
+        (start, "⏱️  SOAK TEST (ENDURANCE)"),
+        (start, "Load: 5 req/s"),
+        (start, "Duration: 3 minutes (180s)"),
+        (start, "Press Ctrl+C to stop early."),
+        (end, "📊 Degradation Analysis (per minute):"),
+        (
+            end,
+            "1          3.000           3.500           100.0          %",
+        ),
+        (
+            end,
+            &format!("✅ Results saved to advanced_test_results_20261120_14{end:02}00.json"),
+        ),
+    ]
+    .iter()
+    .map(|(m, l)| format!("2026-11-20T14:{m:02}:00.000000+00:00\t{l}\n"))
+    .collect::<String>();
+    std::fs::write(dir.join("soak_console.log"), log).unwrap();
+    let chunk = json!({"total": 300, "successful": 300, "failed": 0, "success_rate": 100.0, "avg_latency": 3.0, "p95_latency": 3.5});
+    let soak = json!({"soak": {"test_type": "soak", "duration_minutes": 3, "target_rps": 5, "overall_analysis": chunk, "per_minute_chunks": [chunk], "all_results": []}});
+    std::fs::write(
+        dir.join(format!("advanced_test_results_20261120_14{end:02}00.json")),
+        soak.to_string(),
+    )
+    .unwrap();
+}
+
 fn build(dir: &Path) -> Value {
     let out = dir.join("out");
     let o = Command::new(env!("CARGO_BIN_EXE_report"))
@@ -417,6 +448,18 @@ fn thrashing_and_pods_that_never_became_ready_are_flagged() {
         flags.contains(&"Pod llm-d never became Ready during the recording.".to_string()),
         "{flags:?}"
     );
+
+    // The same reversal with a soak test starting at 14:07:00, in between: the load changed,
+    // so the scale-up answers the new test and is no thrashing.
+    write_soak(&dir, 7);
+    let s = build(tmp.path());
+    let flags = s["analysis"]["scaling"]["flags"].as_array().unwrap();
+    assert!(
+        flags
+            .iter()
+            .all(|f| !f.as_str().unwrap().starts_with("Thrashing")),
+        "{flags:?}"
+    );
 }
 
 #[test]
@@ -424,32 +467,7 @@ fn soak_memory_per_minute_growth_leak_and_oom_restarts() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("handmade");
     std::fs::create_dir_all(&dir).unwrap();
-    let log = [
-        ("14:10:00.000000", "⏱️  SOAK TEST (ENDURANCE)"),
-        ("14:10:00.000000", "Load: 5 req/s"),
-        ("14:10:00.000000", "Duration: 3 minutes (180s)"),
-        ("14:10:00.000000", "Press Ctrl+C to stop early."),
-        ("14:13:00.000000", "📊 Degradation Analysis (per minute):"),
-        (
-            "14:13:00.000000",
-            "1          3.000           3.500           100.0          %",
-        ),
-        (
-            "14:13:00.000000",
-            "✅ Results saved to advanced_test_results_20261120_141300.json",
-        ),
-    ]
-    .iter()
-    .map(|(t, l)| format!("2026-11-20T{t}+00:00\t{l}\n"))
-    .collect::<String>();
-    std::fs::write(dir.join("soak_console.log"), log).unwrap();
-    let chunk = json!({"total": 300, "successful": 300, "failed": 0, "success_rate": 100.0, "avg_latency": 3.0, "p95_latency": 3.5});
-    let soak = json!({"soak": {"test_type": "soak", "duration_minutes": 3, "target_rps": 5, "overall_analysis": chunk, "per_minute_chunks": [chunk], "all_results": []}});
-    std::fs::write(
-        dir.join("advanced_test_results_20261120_141300.json"),
-        soak.to_string(),
-    )
-    .unwrap();
+    write_soak(&dir, 10);
     let mib = 1024.0 * 1024.0;
     let metric = |t: &str, pod: &str, mem_mib: f64| json!({"t": format!("2026-11-20T{t}Z"), "pod": pod, "timestamp": format!("2026-11-20T{t}Z"), "window_seconds": 15, "cpu_millicores": 900.0, "memory_bytes": mem_mib * mib});
     write_lines(

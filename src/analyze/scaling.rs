@@ -164,7 +164,7 @@ pub fn analyze(
         .map(|d| chain(d, rec, phases, target, latency.as_ref()))
         .collect();
     let mut flags = Vec::new();
-    flag_thrashing(&decisions, rec, &mut flags);
+    flag_thrashing(&decisions, rec, phases, &mut flags);
     flag_metrics(rec, &samples, &mut flags);
     let restarts = restarts(rec, &mut flags);
     flag_never_ready(rec, &mut flags);
@@ -494,7 +494,14 @@ fn ready_time_of_all(rec: &ClusterRecording, pods: &[&str]) -> Option<DateTime<U
         .max()
 }
 
-fn flag_thrashing(decisions: &[Decision], rec: &ClusterRecording, flags: &mut Vec<String>) {
+/// A reversal inside the stabilization window is thrashing unless the load changed in between:
+/// a test phase began between the two decisions (the next test of a plan, say).
+fn flag_thrashing(
+    decisions: &[Decision],
+    rec: &ClusterRecording,
+    phases: &[ClockPhase],
+    flags: &mut Vec<String>,
+) {
     let window = rec
         .hpa_spec
         .as_ref()
@@ -505,7 +512,10 @@ fn flag_thrashing(decisions: &[Decision], rec: &ClusterRecording, flags: &mut Ve
         let up_then_down = w[0].to > w[0].from && w[1].to < w[1].from;
         let down_then_up = w[0].to < w[0].from && w[1].to > w[1].from;
         let gap = secs(w[1].at - w[0].at);
-        if (up_then_down || down_then_up) && gap < window {
+        let load_changed = phases
+            .iter()
+            .any(|p| w[0].at < p.start && p.start <= w[1].at);
+        if (up_then_down || down_then_up) && gap < window && !load_changed {
             flags.push(format!(
                 "Thrashing: {}→{} at {} reversed by {}→{} {gap:.0} s later, inside the {window:.0} s stabilization window.",
                 w[0].from,
