@@ -252,18 +252,16 @@ fn basic_phases(run: &crate::ingest::BasicRun) -> Vec<phases::ClockPhase> {
         .collect()
 }
 
-/// Phases from `report run`'s events, for a run whose console gave no times.
+/// Phases from `report run`'s events, which are exact, else those `found` in the console log
+/// or the records.
 fn run_event_phases(
     label: &str,
     test: &str,
     found: Vec<phases::ClockPhase>,
     events: &[crate::ingest::cluster::RunEventRecord],
 ) -> Vec<phases::ClockPhase> {
-    if found.is_empty() {
-        phases::from_run_events(label, test, events)
-    } else {
-        found
-    }
+    let exact = phases::from_run_events(label, test, events);
+    if exact.is_empty() { found } else { exact }
 }
 
 fn spike_phases(

@@ -79,14 +79,15 @@ pub fn from_run_events(test_label: &str, test: &str, events: &[RunEventRecord]) 
         match e.event.as_str() {
             "start" => phases.push(ClockPhase {
                 test: test_label.to_string(),
-                name: e.phase.clone(),
+                name: display_name(&e.phase),
                 start: e.t,
                 end: e.t,
                 target_rps: e.target_rps,
                 source: "run_events.jsonl".into(),
             }),
             "end" => {
-                if let Some(p) = phases.iter_mut().rev().find(|p| p.name == e.phase) {
+                let name = display_name(&e.phase);
+                if let Some(p) = phases.iter_mut().rev().find(|p| p.name == name) {
                     p.end = e.t;
                 }
             }
@@ -95,6 +96,19 @@ pub fn from_run_events(test_label: &str, test: &str, events: &[RunEventRecord]) 
     }
     phases.retain(|p| p.end > p.start);
     phases
+}
+
+/// A run event's phase under the name the report's tables give it: `10RPS` → `10 req/s`,
+/// `baseline` → `Baseline`; a basic scenario's name is kept.
+fn display_name(phase: &str) -> String {
+    if let Some(rate) = phase.strip_suffix("RPS").and_then(|r| r.parse().ok()) {
+        return super::step_name(rate);
+    }
+    let mut chars = phase.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -140,5 +154,30 @@ mod tests {
             (phases[0].start.timestamp(), phases[0].end.timestamp()),
             (0, 30)
         );
+    }
+
+    #[test]
+    fn run_event_phases_take_the_report_tables_names() {
+        let ev = |s: i64, test: &str, phase: &str, event: &str| RunEventRecord {
+            t: DateTime::from_timestamp(s, 0).unwrap(),
+            test: test.into(),
+            phase: phase.into(),
+            event: event.into(),
+            target_rps: None,
+        };
+        let events = [
+            ev(0, "stress", "2.5RPS", "start"),
+            ev(60, "stress", "2.5RPS", "end"),
+            ev(70, "soak", "soak", "start"),
+            ev(90, "soak", "soak", "end"),
+        ];
+        let names = |test| -> Vec<String> {
+            from_run_events("X", test, &events)
+                .into_iter()
+                .map(|p| p.name)
+                .collect()
+        };
+        assert_eq!(names("stress"), ["2.5 req/s"]);
+        assert_eq!(names("soak"), ["Soak"]);
     }
 }
