@@ -20,6 +20,24 @@ pub struct Table {
     pub notes: String,
 }
 
+impl Table {
+    /// One row per item; the footnotes its cells collect go under the table.
+    pub fn of<T>(
+        items: impl IntoIterator<Item = T>,
+        mut row: impl FnMut(T, &mut Notes) -> Vec<String>,
+    ) -> Self {
+        let mut notes = Notes::default();
+        let rows = items
+            .into_iter()
+            .map(|item| row(item, &mut notes))
+            .collect();
+        Self {
+            rows,
+            notes: notes.markdown(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct SpikeCtx {
     pub label: String,
@@ -160,34 +178,25 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &str) -
 }
 
 fn scenario_table(a: &Analysis) -> Table {
-    let mut notes = Notes::default();
-    let rows = a
-        .scenarios
-        .iter()
-        .map(|r| {
-            let mut row = vec![r.test.clone(), r.name.clone()];
-            for f in [
-                &r.requests,
-                &r.success_rate,
-                &r.avg,
-                &r.p50,
-                &r.p95,
-                &r.p99,
-                &r.min,
-                &r.max,
-                &r.requests_per_s,
-                &r.tokens_per_s,
-            ] {
-                row.push(notes.cell(f));
-            }
-            row.push(r.source.clone());
-            row
-        })
-        .collect();
-    Table {
-        rows,
-        notes: notes.markdown(),
-    }
+    Table::of(&a.scenarios, |r, notes| {
+        let mut row = vec![r.test.clone(), r.name.clone()];
+        for f in [
+            &r.requests,
+            &r.success_rate,
+            &r.avg,
+            &r.p50,
+            &r.p95,
+            &r.p99,
+            &r.min,
+            &r.max,
+            &r.requests_per_s,
+            &r.tokens_per_s,
+        ] {
+            row.push(notes.cell(f));
+        }
+        row.push(r.source.clone());
+        row
+    })
 }
 
 fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingReport>) -> SpikeCtx {
@@ -247,77 +256,57 @@ fn stress_ctx(
     s: &crate::analyze::stress::StressReport,
     scaling: Option<&ScalingReport>,
 ) -> StressCtx {
-    let mut notes = Notes::default();
-    let rows = s
-        .steps
-        .iter()
-        .map(|st| {
-            vec![
-                format::significant(st.target_rps),
-                notes.cell(&st.achieved_rps),
-                notes.cell(&st.requests),
-                notes.cell(&st.duration),
-                pods_cell(
-                    scaling,
-                    &s.label,
-                    &crate::analyze::step_name(st.target_rps),
-                    &mut notes,
-                ),
-                notes.cell(&st.success_rate),
-                notes.cell(&st.avg),
-                st.status.to_string(),
-            ]
-        })
-        .collect();
-    let mut fact_notes = Notes::default();
-    let facts = vec![
+    let table = Table::of(&s.steps, |st, notes| {
         vec![
-            "Breaking point".to_string(),
-            fact_notes.cell(&s.breaking_point),
+            format::significant(st.target_rps),
+            notes.cell(&st.achieved_rps),
+            notes.cell(&st.requests),
+            notes.cell(&st.duration),
+            pods_cell(
+                scaling,
+                &s.label,
+                &crate::analyze::step_name(st.target_rps),
+                notes,
+            ),
+            notes.cell(&st.success_rate),
+            notes.cell(&st.avg),
+            st.status.to_string(),
+        ]
+    });
+    let facts = Table::of(
+        [
+            ("Breaking point", &s.breaking_point),
+            ("Maximum rate tested", &s.max_tested),
+            ("Highest stable step (target)", &s.max_stable_target),
+            (
+                "Maximum stable throughput (achieved)",
+                &s.max_stable_achieved,
+            ),
         ],
-        vec!["Maximum rate tested".into(), fact_notes.cell(&s.max_tested)],
-        vec![
-            "Highest stable step (target)".into(),
-            fact_notes.cell(&s.max_stable_target),
-        ],
-        vec![
-            "Maximum stable throughput (achieved)".into(),
-            fact_notes.cell(&s.max_stable_achieved),
-        ],
-    ];
+        |(name, figure), notes| vec![name.to_string(), notes.cell(figure)],
+    );
     StressCtx {
         label: s.label.clone(),
         source: s.source.clone(),
         headline: s.headline.clone(),
-        table: Table {
-            rows,
-            notes: notes.markdown(),
-        },
+        table,
         thresholds: thresholds_text(),
-        facts: Table {
-            rows: facts,
-            notes: fact_notes.markdown(),
-        },
+        facts,
         notes: s.notes.clone(),
     }
 }
 
 fn soak_ctx(s: &crate::analyze::soak::SoakReport, scaling: Option<&ScalingReport>) -> SoakCtx {
-    let mut notes = Notes::default();
-    let rows = s
-        .minutes
-        .iter()
-        .map(|m| {
-            vec![
-                m.minute.to_string(),
-                notes.cell(&m.requests),
-                notes.cell(&m.avg),
-                notes.cell(&m.p95),
-                notes.cell(&m.success_rate),
-                notes.change_cell(&m.avg_vs_mean_pct),
-            ]
-        })
-        .collect();
+    let table = Table::of(&s.minutes, |m, notes| {
+        vec![
+            m.minute.to_string(),
+            notes.cell(&m.requests),
+            notes.cell(&m.avg),
+            notes.cell(&m.p95),
+            notes.cell(&m.success_rate),
+            notes.change_cell(&m.avg_vs_mean_pct),
+        ]
+    });
     let clock_table = (!s.clock_minutes.is_empty()).then(|| {
         let rows = s
             .clock_minutes
@@ -351,10 +340,7 @@ fn soak_ctx(s: &crate::analyze::soak::SoakReport, scaling: Option<&ScalingReport
         verdict: s.verdict.clone(),
         interrupted: s.interrupted,
         minutes_source: s.minutes_source.clone(),
-        table: Table {
-            rows,
-            notes: notes.markdown(),
-        },
+        table,
         clock_table,
     }
 }

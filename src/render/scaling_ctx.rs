@@ -121,18 +121,13 @@ pub fn scaling_ctx(s: &ScalingReport) -> ScalingCtx {
         .chains
         .iter()
         .map(|c| {
-            let mut notes = Notes::default();
-            let rows = c
-                .steps
-                .iter()
-                .map(|st| {
-                    vec![
-                        st.step.clone(),
-                        st.at.map_or_else(|| "n/a".to_string(), time),
-                        notes.cell(&st.delay),
-                    ]
-                })
-                .collect();
+            let table = Table::of(&c.steps, |st, notes| {
+                vec![
+                    st.step.clone(),
+                    st.at.map_or_else(|| "n/a".to_string(), time),
+                    notes.cell(&st.delay),
+                ]
+            });
             ChainCtx {
                 title: format!(
                     "{}→{} pods{}",
@@ -142,10 +137,7 @@ pub fn scaling_ctx(s: &ScalingReport) -> ScalingCtx {
                         .as_ref()
                         .map_or(String::new(), |p| format!(" during {p}"))
                 ),
-                table: Table {
-                    rows,
-                    notes: notes.markdown(),
-                },
+                table,
             }
         })
         .collect();
