@@ -114,6 +114,24 @@ where
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// A chart drawn from `subject` when there is one, else listed as not drawn with `missing`.
+fn chart_of<T>(
+    (dir, size): (&Path, (u32, u32)),
+    (file, title): (&str, &str),
+    subject: Option<T>,
+    missing: &str,
+    caption: impl FnOnce(&T) -> String,
+    draw: impl FnOnce(&Area, Sizes, &T) -> Result<(), String>,
+) -> ChartOutcome {
+    let Some(subject) = subject else {
+        return outcome(file, title, Ok(()), String::new(), Some(missing.into()));
+    };
+    let result = png(dir, file, size, |area, sizes| draw(area, sizes, &subject));
+    outcome(file, title, result, caption(&subject), None)
+}
+
 fn bar_chart(
     dir: &Path,
     file: &str,
@@ -469,27 +487,14 @@ fn cluster_charts(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcom
         .map(|f| outcome(f, f, Ok(()), String::new(), Some(NO_CLUSTER.into())))
         .collect();
     };
-    let timeline_title = "Scaling timeline";
-    let timeline = if s.hpa.is_empty() {
-        outcome(
-            "scaling_timeline.png",
-            timeline_title,
-            Ok(()),
-            String::new(),
-            Some("no HPA readings (hpa.jsonl)".into()),
-        )
-    } else {
-        let result = png(dir, "scaling_timeline.png", size, |area, sizes| {
-            scaling::scaling_timeline(area, sizes, s, &a.phases)
-        });
-        outcome(
-            "scaling_timeline.png",
-            timeline_title,
-            result,
-            s.headline.clone(),
-            None,
-        )
-    };
+    let timeline = chart_of(
+        (dir, size),
+        ("scaling_timeline.png", "Scaling timeline"),
+        (!s.hpa.is_empty()).then_some(s),
+        "no HPA readings (hpa.jsonl)",
+        |s| s.headline.clone(),
+        |area, sizes, s| scaling::scaling_timeline(area, sizes, s, &a.phases),
+    );
     let cpu = bar_chart(
         dir,
         "cpu_by_replicas.png",
@@ -498,70 +503,41 @@ fn cluster_charts(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcom
         "Mean and p95 of the HPA's CPU reading at each replica count.".into(),
         "no HPA reading with a CPU metric",
     );
-    let memory = match scaling::pod_memory(s) {
-        Some(chart) => {
-            let result = png(dir, "pod_memory.png", size, |area, sizes| {
-                chart.draw(area, sizes)
-            });
-            outcome(
-                "pod_memory.png",
-                "Memory per pod",
-                result,
-                "Each pod's memory as metrics-server reported it.".into(),
-                None,
-            )
-        }
-        None => outcome(
-            "pod_memory.png",
-            "Memory per pod",
-            Ok(()),
-            String::new(),
-            Some("no pod metrics (pod_metrics.jsonl)".into()),
-        ),
-    };
+    let memory = chart_of(
+        (dir, size),
+        ("pod_memory.png", "Memory per pod"),
+        scaling::pod_memory(s),
+        "no pod metrics (pod_metrics.jsonl)",
+        |_| "Each pod's memory as metrics-server reported it.".into(),
+        |area, sizes, chart| chart.draw(area, sizes),
+    );
     vec![timeline, cpu, memory]
 }
 
 fn stress_curve(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
-    let (file, title) = ("stress_curve.png", "Stress test: degradation curve");
-    let Some(stress) = a
-        .stresses
-        .iter()
-        .find(|s| s.steps.iter().any(|st| st.avg.is_known()))
-    else {
-        return outcome(
-            file,
-            title,
-            Ok(()),
-            String::new(),
-            Some("no stress step with latency figures (they are only in the console log)".into()),
-        );
-    };
-    let result = png(dir, file, size, |area, sizes| {
-        curves::stress_curve(area, sizes, stress, a.scaling.as_ref())
-    });
-    outcome(file, title, result, stress.headline.clone(), None)
+    chart_of(
+        (dir, size),
+        ("stress_curve.png", "Stress test: degradation curve"),
+        a.stresses
+            .iter()
+            .find(|s| s.steps.iter().any(|st| st.avg.is_known())),
+        "no stress step with latency figures (they are only in the console log)",
+        |stress| stress.headline.clone(),
+        |area, sizes, stress| curves::stress_curve(area, sizes, stress, a.scaling.as_ref()),
+    )
 }
 
 fn soak_stability(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
-    let (file, title) = ("soak_stability.png", "Soak test: stability per minute");
-    let Some(soak) = a
-        .soaks
-        .iter()
-        .find(|s| !s.minutes.is_empty() || !s.clock_minutes.is_empty())
-    else {
-        return outcome(
-            file,
-            title,
-            Ok(()),
-            String::new(),
-            Some("no soak test with per-minute figures".into()),
-        );
-    };
-    let result = png(dir, file, size, |area, sizes| {
-        curves::soak_stability(area, sizes, soak, a.scaling.as_ref())
-    });
-    outcome(file, title, result, soak.verdict.clone(), None)
+    chart_of(
+        (dir, size),
+        ("soak_stability.png", "Soak test: stability per minute"),
+        a.soaks
+            .iter()
+            .find(|s| !s.minutes.is_empty() || !s.clock_minutes.is_empty()),
+        "no soak test with per-minute figures",
+        |soak| soak.verdict.clone(),
+        |area, sizes, soak| curves::soak_stability(area, sizes, soak, a.scaling.as_ref()),
+    )
 }
 
 /// The HPA's current replicas as steps over a timeline's span, when the session recorded the
