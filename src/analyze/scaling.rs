@@ -118,6 +118,15 @@ pub struct ScalingReport {
     pub headline: String,
 }
 
+impl ScalingReport {
+    /// Pods and CPU during the phase `phase` of the run labelled `test`.
+    pub fn during(&self, test: &str, phase: &str) -> Option<&PhasePods> {
+        self.phase_pods
+            .iter()
+            .find(|p| p.test == test && p.phase == phase)
+    }
+}
+
 /// The latency data the chains need: per-window p95 and the baseline p95 to return to.
 pub struct LatencyContext<'a> {
     pub windows: &'a [WindowRow],

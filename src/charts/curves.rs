@@ -41,11 +41,7 @@ pub fn stress_curve<DB: DrawingBackend>(
             (
                 st.target_rps,
                 scaling
-                    .and_then(|sc| {
-                        sc.phase_pods
-                            .iter()
-                            .find(|p| p.test == s.label && p.phase == name)
-                    })
+                    .and_then(|sc| sc.during(&s.label, &name))
                     .and_then(|p| p.pods_max),
             )
         })

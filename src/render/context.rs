@@ -355,11 +355,7 @@ fn pods_cell(
     let Some(sc) = scaling else {
         return notes.missing(NEEDS_COLLECT);
     };
-    match sc
-        .phase_pods
-        .iter()
-        .find(|p| p.test == test && p.phase == phase)
-    {
+    match sc.during(test, phase) {
         Some(p) => match (p.pods_min, p.pods_max) {
             (Some(a), Some(b)) if a == b => a.to_string(),
             (Some(a), Some(b)) => format!("{a}→{b}"),
@@ -375,12 +371,7 @@ fn cpu_cell(scaling: Option<&ScalingReport>, test: &str, phase: &str, notes: &mu
     let Some(sc) = scaling else {
         return notes.missing(NEEDS_COLLECT);
     };
-    match sc
-        .phase_pods
-        .iter()
-        .find(|p| p.test == test && p.phase == phase)
-        .and_then(|p| p.cpu_mean_pct)
-    {
+    match sc.during(test, phase).and_then(|p| p.cpu_mean_pct) {
         Some(c) => format!("{c:.0} %"),
         None => notes.missing("no HPA CPU reading during this phase"),
     }
