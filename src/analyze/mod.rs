@@ -158,12 +158,16 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         .enumerate()
         .map(|(i, run)| {
             let label = run_label("Soak", i, inputs.soaks.len(), run.saved_local);
-            let report = soak::analyze(run, &label, offset);
+            let frame = records_frame_of(&run.records, offset);
+            let report = soak::analyze(run, &label, frame.as_ref());
             phases.extend(soak_phase(run, &label, offset, &inputs.cluster.run_events));
             if let Some(row) = &report.overall {
                 scenarios.push(row.clone());
             }
-            if let Some(t) = timeline(&label, &run.sources.describe(), &run.records, offset) {
+            let minutes = (!report.clock_minutes.is_empty()).then_some(&report.clock_minutes);
+            if let Some(t) = frame.and_then(|f| {
+                timeline_of(&label, &run.sources.describe(), &f, minutes)
+            }) {
                 timelines.push(t);
             }
             report
@@ -216,23 +220,50 @@ fn concat(
     all
 }
 
+/// The records as a sorted frame, built once for every figure of a run; None without records.
+fn records_frame_of(
+    records: &crate::ingest::records::RequestColumns,
+    offset: i32,
+) -> Option<polars::prelude::DataFrame> {
+    if records.is_empty() {
+        return None;
+    }
+    stats::records_frame(records, offset).ok()
+}
+
 fn timeline(
     label: &str,
     source: &str,
     records: &crate::ingest::records::RequestColumns,
     offset: i32,
 ) -> Option<Timeline> {
-    if records.is_empty() {
-        return None;
-    }
-    // Only the span is needed to choose the window: min and max of the end times, no statistics.
-    let ends = records.end_local_us.iter().flatten();
-    let span = match (ends.clone().min(), ends.max()) {
+    timeline_of(label, source, &records_frame_of(records, offset)?, None)
+}
+
+/// Latency per window over a run; `clock_minutes`, when already computed, serve a 60 s window.
+fn timeline_of(
+    label: &str,
+    source: &str,
+    frame: &polars::prelude::DataFrame,
+    clock_minutes: Option<&Vec<windows::WindowRow>>,
+) -> Option<Timeline> {
+    // Only the span is needed to choose the window; the frame is sorted, nulls last.
+    let ends = frame
+        .column("end")
+        .ok()?
+        .cast(&polars::prelude::DataType::Int64)
+        .ok()?
+        .drop_nulls();
+    let ends = ends.i64().ok()?;
+    let span = match (ends.first(), ends.last()) {
         (Some(first), Some(last)) => (last - first) as f64 / 1e6,
         _ => 0.0,
     };
     let window_s = windows::window_seconds(span);
-    let rows = windows::windows(records, offset, window_s).ok()?;
+    let rows = match clock_minutes {
+        Some(minutes) if window_s == 60 => minutes.clone(),
+        _ => windows::windows_of(frame, window_s).ok()?,
+    };
     Some(Timeline {
         label: label.to_string(),
         source: source.to_string(),

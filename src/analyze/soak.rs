@@ -5,8 +5,10 @@ use serde::Serialize;
 
 use super::figure::{Figure, PERCENT, REQUESTS, SECONDS};
 use super::scenarios::{PhaseFigures, ScenarioRow};
-use super::stats::latency_stats;
-use super::windows::{WindowRow, windows};
+use polars::prelude::DataFrame;
+
+use super::stats::latency_stats_of;
+use super::windows::{WindowRow, windows_of};
 use super::{duration_between, file_name};
 use crate::ingest::SoakRun;
 
@@ -40,16 +42,15 @@ pub struct SoakReport {
     pub verdict: String,
 }
 
-pub fn analyze(run: &SoakRun, label: &str, utc_offset_seconds: i32) -> SoakReport {
+/// `records`: the run's records as a frame ([`super::stats::records_frame`]), when it kept them.
+pub fn analyze(run: &SoakRun, label: &str, records: Option<&DataFrame>) -> SoakReport {
     let file = file_name(run.sources.file.as_deref());
     let log = file_name(run.sources.log.as_deref());
     let console = run.console.as_ref();
     let duration = console
         .and_then(|c| duration_between(c.start, c.end))
         .map(|d| (d, format!("{log} start and analysis lines")));
-    let stats = (!run.records.is_empty())
-        .then(|| latency_stats(&run.records).ok())
-        .flatten();
+    let stats = records.and_then(|f| latency_stats_of(f).ok());
     let records_source = format!("{file} all_results ({} records)", run.records.len());
     let overall = (!run.interrupted || stats.is_some()).then(|| {
         PhaseFigures {
@@ -66,11 +67,9 @@ pub fn analyze(run: &SoakRun, label: &str, utc_offset_seconds: i32) -> SoakRepor
     });
     let mean = overall.as_ref().and_then(|o| o.avg.value);
     let (minutes, minutes_source) = block_minutes(run, &file, &log, mean);
-    let clock_minutes = if run.records.is_empty() {
-        Vec::new()
-    } else {
-        windows(&run.records, utc_offset_seconds, 60).unwrap_or_default()
-    };
+    let clock_minutes = records
+        .and_then(|f| windows_of(f, 60).ok())
+        .unwrap_or_default();
     let (stable, verdict) = verdict(run, &minutes, mean);
     SoakReport {
         label: label.to_string(),

@@ -40,6 +40,7 @@ pub fn records_frame(records: &RequestColumns, utc_offset_seconds: i32) -> Polar
                 .collect::<Vec<_>>(),
         ),
     ])?;
+    // Sorted once here: every window computation over the same records reuses the order.
     frame
         .lazy()
         .with_column(
@@ -48,6 +49,12 @@ pub fn records_frame(records: &RequestColumns, utc_offset_seconds: i32) -> Polar
                 .alias("end"),
         )
         .drop(by_name(["end_local"], true, false))
+        .sort(
+            ["end"],
+            SortMultipleOptions::default()
+                .with_nulls_last(true)
+                .with_maintain_order(true),
+        )
         .collect()
 }
 
@@ -82,8 +89,12 @@ pub fn stat_exprs() -> Vec<Expr> {
 }
 
 pub fn latency_stats(records: &RequestColumns) -> PolarsResult<LatencyStats> {
-    let frame = records_frame(records, 0)?;
-    let row = frame.lazy().select(stat_exprs()).collect()?;
+    latency_stats_of(&records_frame(records, 0)?)
+}
+
+/// [`latency_stats`] of a [`records_frame`].
+pub fn latency_stats_of(frame: &DataFrame) -> PolarsResult<LatencyStats> {
+    let row = frame.clone().lazy().select(stat_exprs()).collect()?;
     Ok(LatencyStats {
         requests: value(&row, "requests", 0).unwrap_or(0.0) as u64,
         successful: value(&row, "successful", 0).unwrap_or(0.0) as u64,

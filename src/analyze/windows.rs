@@ -37,16 +37,20 @@ pub fn windows(
     utc_offset_seconds: i32,
     every_s: i64,
 ) -> PolarsResult<Vec<WindowRow>> {
-    let frame = records_frame(records, utc_offset_seconds)?;
+    windows_of(&records_frame(records, utc_offset_seconds)?, every_s)
+}
+
+/// [`windows`] of a [`records_frame`] (sorted by end time).
+pub fn windows_of(frame: &DataFrame, every_s: i64) -> PolarsResult<Vec<WindowRow>> {
     let every = Duration::parse(&format!("{every_s}s"));
     let exprs: Vec<Expr> = stat_exprs()
         .into_iter()
         .filter(|e| !matches!(e, Expr::Alias(_, name) if name == "span_us"))
         .collect();
     let grouped = frame
+        .clone()
         .lazy()
         .filter(col("end").is_not_null())
-        .sort(["end"], Default::default())
         .group_by_dynamic(
             col("end"),
             [],
