@@ -482,6 +482,12 @@ fn soak_memory_per_minute_growth_leak_and_oom_restarts() {
             metric("14:12:10", "llm-a", 1040.0),
             metric("14:12:20", "llm-b", 2000.0),
             metric("14:12:40", "llm-a", 1050.0),
+            // A pod the HPA added during the soak: loading its model, then Ready at 3500 MiB.
+            metric("14:11:05", "llm-c", 900.0),
+            metric("14:11:15", "llm-c", 1800.0),
+            metric("14:11:45", "llm-c", 3500.0),
+            metric("14:12:15", "llm-c", 3500.0),
+            metric("14:13:00", "llm-c", 3500.0),
         ],
     );
     let mut restarted = pod(
@@ -494,18 +500,36 @@ fn soak_memory_per_minute_growth_leak_and_oom_restarts() {
     );
     restarted["restarts"] = json!(2);
     restarted["last_termination_reason"] = json!("OOMKilled");
-    write_lines(&dir.join("pods.jsonl"), &[restarted]);
+    let loading = pod(
+        "2026-11-20T14:11:00Z",
+        "added",
+        "llm-c",
+        false,
+        None,
+        "2026-11-20T14:11:00Z",
+    );
+    let ready = pod(
+        "2026-11-20T14:11:30Z",
+        "modified",
+        "llm-c",
+        true,
+        Some("2026-11-20T14:11:30Z"),
+        "2026-11-20T14:11:00Z",
+    );
+    write_lines(&dir.join("pods.jsonl"), &[restarted, loading, ready]);
     let s = build(tmp.path());
     let sc = &s["analysis"]["scaling"];
-    // Each pod's last reading per clock minute, summed: 1010+2000, 1030+2000, 1050+2000 MiB.
+    // Each pod's last reading per clock minute, summed: 1010+2000, 1030+2000+3500,
+    // 1050+2000+3500, and 3500 at 14:13:00 (the soak's last instant).
     let minutes: Vec<f64> = sc["soak_memory"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| num(&m["bytes"]) / mib)
         .collect();
-    assert_eq!(minutes, [3010.0, 3030.0, 3050.0]);
-    // Least-squares slope of 3010, 3030, 3050 over minutes 0, 1, 2: 20 MiB per minute.
+    assert_eq!(minutes, [3010.0, 6530.0, 6550.0, 3500.0]);
+    // Each pod's own slope while Ready: llm-a 1000 → 1050 MiB at 10 MiB per 30 s = 20 MiB per
+    // minute, llm-b and llm-c (its two loading readings left out) flat; the figure is the highest.
     assert!((num(&sc["memory_growth_mib_per_min"]["value"]) - 20.0).abs() < 1e-9);
     let flags: Vec<&str> = sc["flags"]
         .as_array()
@@ -513,7 +537,7 @@ fn soak_memory_per_minute_growth_leak_and_oom_restarts() {
         .iter()
         .map(|f| f.as_str().unwrap())
         .collect();
-    assert!(flags.contains(&"Possible memory leak: pod memory grew 20.0 MiB per minute during the soak (threshold 5 MiB/min)."), "{flags:?}");
+    assert!(flags.contains(&"Possible memory leak: pod llm-a's memory grew 20.0 MiB per minute during the soak (threshold 5 MiB/min)."), "{flags:?}");
     assert!(
         flags.contains(
             &"OOMKills: 1 (pods whose last termination was OOMKilled, and OOMKilling events)."

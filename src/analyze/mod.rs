@@ -165,9 +165,9 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
                 scenarios.push(row.clone());
             }
             let minutes = (!report.clock_minutes.is_empty()).then_some(&report.clock_minutes);
-            if let Some(t) = frame.and_then(|f| {
-                timeline_of(&label, &run.sources.describe(), &f, minutes)
-            }) {
+            if let Some(t) =
+                frame.and_then(|f| timeline_of(&label, &run.sources.describe(), &f, minutes))
+            {
                 timelines.push(t);
             }
             report

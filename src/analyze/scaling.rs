@@ -179,11 +179,11 @@ pub fn analyze(
     flag_never_ready(rec, &mut flags);
     let soak = phases.iter().find(|p| p.test.starts_with("Soak"));
     let soak_memory = soak.map(|p| memory_per_minute(rec, p)).unwrap_or_default();
-    let memory_growth = memory_growth(&soak_memory, soak.is_some(), rec);
-    if let Some(g) = memory_growth.value
+    let (memory_growth, growing_pod) = memory_growth(rec, soak);
+    if let (Some(g), Some(pod)) = (memory_growth.value, growing_pod)
         && g > LEAK_MIB_PER_MIN
     {
-        flags.push(format!("Possible memory leak: pod memory grew {g:.1} MiB per minute during the soak (threshold {LEAK_MIB_PER_MIN} MiB/min)."));
+        flags.push(format!("Possible memory leak: pod {pod}'s memory grew {g:.1} MiB per minute during the soak (threshold {LEAK_MIB_PER_MIN} MiB/min)."));
     }
     let headline = headline(
         first_up,
@@ -461,7 +461,7 @@ fn chain(
     ScaleUpChain {
         from: d.from,
         to: d.to,
-        phase: phase.map(|p| format!("{} {}", p.test, p.name)),
+        phase: phase.map(|p| format!("{}: {}", p.test, p.name)),
         steps,
     }
 }
@@ -788,33 +788,62 @@ fn memory_per_minute(rec: &ClusterRecording, soak: &ClockPhase) -> Vec<MemoryMin
         .collect()
 }
 
-/// Least-squares slope of the per-minute memory, in MiB per minute.
-fn memory_growth(minutes: &[MemoryMinute], had_soak: bool, rec: &ClusterRecording) -> Figure {
-    if !had_soak {
-        return Figure::unavailable("MiB/min", "no soak test on the clock");
-    }
-    if minutes.len() < 2 {
+/// Memory growth during the soak, in MiB per minute: the least-squares slope of each pod's own
+/// readings once it was Ready (a sum over pods would jump whenever the HPA adds one), and the
+/// pod whose memory grew fastest.
+fn memory_growth(rec: &ClusterRecording, soak: Option<&ClockPhase>) -> (Figure, Option<String>) {
+    const UNIT: &str = "MiB/min";
+    let Some(soak) = soak else {
+        return (Figure::unavailable(UNIT, "no soak test on the clock"), None);
+    };
+    let slopes: Vec<(String, f64)> = pod_memory(rec)
+        .into_iter()
+        .filter_map(|series| {
+            let points: Vec<(f64, f64)> = series
+                .points
+                .iter()
+                .filter(|(t, _)| soak.contains(*t) && !unready_at(rec, &series.pod, *t))
+                .map(|(t, bytes)| (secs(*t - soak.start) / 60.0, bytes / (1024.0 * 1024.0)))
+                .collect();
+            let minutes = points.last()?.0 - points.first()?.0;
+            (points.len() >= 3 && minutes >= MIN_GROWTH_MINUTES)
+                .then(|| (series.pod, least_squares_slope(&points)))
+        })
+        .collect();
+    let Some((pod, slope)) = slopes.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
         let why = if rec.pod_metrics.is_empty() {
             "needs pod metrics (pod_metrics.jsonl from `report collect`)"
         } else {
-            "fewer than two minutes of pod metrics during the soak"
+            "no pod has three memory readings over two minutes of the soak"
         };
-        return Figure::unavailable("MiB/min", why);
-    }
-    let xs: Vec<f64> = minutes
+        return (Figure::unavailable(UNIT, why), None);
+    };
+    let figure = Figure::known(*slope, UNIT, "pod_metrics.jsonl").method(format!(
+        "least-squares slope of each pod's memory while Ready during the soak; the highest of {} pod(s), {pod}",
+        slopes.len()
+    ));
+    (figure, Some(pod.clone()))
+}
+
+/// Whether the pod's last recorded state at `t` was not Ready (still loading its model, say).
+fn unready_at(rec: &ClusterRecording, pod: &str, t: DateTime<Utc>) -> bool {
+    rec.pods
         .iter()
-        .map(|m| secs(m.minute - minutes[0].minute) / 60.0)
-        .collect();
-    let ys: Vec<f64> = minutes
-        .iter()
-        .map(|m| m.bytes / (1024.0 * 1024.0))
-        .collect();
-    let n = xs.len() as f64;
-    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
-    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
-    Figure::known(sxy / sxx, "MiB/min", "pod_metrics.jsonl")
-        .method("least-squares slope of the pods' summed memory per clock minute")
+        .filter(|p| p.name == pod && p.t <= t)
+        .max_by_key(|p| p.t)
+        .is_some_and(|p| p.ready == Some(false))
+}
+
+/// Readings over fewer minutes than this give no growth figure.
+const MIN_GROWTH_MINUTES: f64 = 2.0;
+
+fn least_squares_slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = points.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+    sxy / sxx
 }
 
 fn pod_memory(rec: &ClusterRecording) -> Vec<PodMemorySeries> {

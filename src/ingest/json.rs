@@ -76,7 +76,8 @@ pub(super) fn parse_results_bytes(
         ))
     })?;
     // Most files have no such token: skip the copying scan (two fast substring searches).
-    let (text, replaced) = if text.contains("NaN") || text.contains("Infinity") {
+    let has = |token: &str| memchr::memmem::find(text.as_bytes(), token.as_bytes()).is_some();
+    let (text, replaced) = if has("NaN") || has("Infinity") {
         replace_python_non_finite(&text)
     } else {
         (text, 0)
