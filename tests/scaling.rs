@@ -304,6 +304,23 @@ fn scaling_figures_are_exact_to_the_second() {
     let tmp = tempfile::tempdir().unwrap();
     session(&tmp.path().join("handmade"));
     let s = build(tmp.path());
+    // The report names every file it read: the recordings as well as the scripts' files.
+    let used: Vec<&str> = s["analysis"]["files_used"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        used,
+        [
+            "advanced_test_results_20261120_140130.json",
+            "events.jsonl",
+            "hpa.jsonl",
+            "pods.jsonl",
+            "spike_console.log"
+        ]
+    );
     let sc = &s["analysis"]["scaling"];
     // Spike start 14:00:30 → decision 14:00:58.
     assert_eq!(num(&sc["time_to_scale_up"]["value"]), 28.0);

@@ -217,7 +217,25 @@ pub fn load_session(dir: &Path) -> Result<SessionInputs> {
     };
     assemble(&mut inputs, parsed, logs);
     run_output::apply(&mut inputs, dir);
+    inputs.files_used.extend(recordings_present(dir));
+    inputs.files_used.sort();
     Ok(inputs)
+}
+
+/// The recorders' files this build reads, those the session has and not empty.
+fn recordings_present(dir: &Path) -> impl Iterator<Item = PathBuf> {
+    [
+        files::HPA,
+        files::EVENTS,
+        files::PODS,
+        files::POD_METRICS,
+        files::COLLECTOR_LOG,
+        files::REQUESTS,
+        files::RUN_EVENTS,
+    ]
+    .into_iter()
+    .map(|name| dir.join(name))
+    .filter(|path| std::fs::metadata(path).is_ok_and(|m| m.len() > 0))
 }
 
 /// Results files at the top and under results/ (newest stored version of each name), and logs.
