@@ -421,6 +421,42 @@ fn scaling_figures_are_exact_to_the_second() {
 }
 
 #[test]
+fn cpu_above_target_is_seen_in_pod_metrics_before_the_hpa_reads_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("handmade");
+    session(&dir);
+    // The pods now carry their CPU request (2 CPU), and metrics-server readings of llm-a: 80 %
+    // before the spike (ignored), 45 % at 14:00:25, 75 % at 14:00:40 (above the 70 % target),
+    // fifteen seconds before the HPA's own reading of 95 % at 14:00:45.
+    let pods: Vec<Value> = std::fs::read_to_string(dir.join("pods.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut p: Value = serde_json::from_str(l).unwrap();
+            p["cpu_request_millicores"] = json!(2000);
+            p
+        })
+        .collect();
+    write_lines(&dir.join("pods.jsonl"), &pods);
+    let metric = |t: &str, cpu_m: f64| json!({"t": format!("2026-11-20T{t}Z"), "pod": "llm-a", "timestamp": format!("2026-11-20T{t}Z"), "window_seconds": 15, "cpu_millicores": cpu_m, "memory_bytes": 1e9});
+    write_lines(
+        &dir.join("pod_metrics.jsonl"),
+        &[
+            metric("14:00:10", 1600.0),
+            metric("14:00:25", 900.0),
+            metric("14:00:40", 1500.0),
+        ],
+    );
+    let s = build(tmp.path());
+    let steps = &s["analysis"]["scaling"]["chains"][0]["steps"];
+    assert_eq!(steps[1]["step"], "CPU above target");
+    assert_eq!(steps[1]["at"], "2026-11-20T14:00:40Z");
+    // Load start 14:00:30 → 10 s; the decision at 14:00:58 → 18 s.
+    assert_eq!(num(&steps[1]["delay"]["value"]), 10.0);
+    assert_eq!(num(&steps[2]["delay"]["value"]), 18.0);
+}
+
+#[test]
 fn thrashing_and_pods_that_never_became_ready_are_flagged() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("handmade");

@@ -385,14 +385,17 @@ fn chain(
         .max_by_key(|p| p.start);
     let load_start = phase.map(|p| p.start);
     let cpu_above = target.and_then(|t| {
-        rec.hpa
+        let hpa_reading = rec
+            .hpa
             .iter()
             .find(|s| {
                 s.t <= d.at
                     && load_start.is_none_or(|l| s.t >= l)
                     && s.cpu_pct.is_some_and(|c| c > t)
             })
-            .map(|s| s.t)
+            .map(|s| s.t);
+        let pods_reading = load_start.and_then(|l| pods_cpu_above(rec, l, d.at, t));
+        hpa_reading.into_iter().chain(pods_reading).min()
     });
     let new_pods: Vec<&str> = first_seen_after(rec, d.at, (d.to - d.from) as usize);
     let created = new_pods
@@ -418,7 +421,7 @@ fn chain(
         (
             "CPU above target",
             cpu_above,
-            "no HPA reading above the CPU target before the decision",
+            "no HPA or pod-metrics reading above the CPU target before the decision",
         ),
         ("HPA decision", Some(d.at), ""),
         ("pod created", created, "no new pod recorded (pods.jsonl)"),
@@ -464,6 +467,58 @@ fn chain(
         phase: phase.map(|p| format!("{}: {}", p.test, p.name)),
         steps,
     }
+}
+
+/// A pod reading older than this no longer counts as the pod's current CPU.
+const STALE_READING_S: i64 = 60;
+
+/// When the pods' CPU, as metrics-server measured it, first rose above the HPA's `target` (%)
+/// between `from` and `until`: at each reading, the latest readings of the Ready pods summed
+/// against their CPU requests (the HPA's own arithmetic, seen before its next sync).
+fn pods_cpu_above(
+    rec: &ClusterRecording,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    target: f64,
+) -> Option<DateTime<Utc>> {
+    let mut readings: Vec<_> = rec
+        .pod_metrics
+        .iter()
+        .filter(|m| m.cpu_millicores.is_some() && m.at() <= until)
+        .collect();
+    readings.sort_by_key(|m| m.at());
+    let mut latest = std::collections::HashMap::new();
+    for m in readings {
+        latest.insert(m.pod.as_str(), m);
+        let t = m.at();
+        if t < from {
+            continue;
+        }
+        let (mut used, mut requested) = (0.0, 0.0);
+        for (pod, r) in &latest {
+            let fresh = (t - r.at()).num_seconds() <= STALE_READING_S;
+            if let (true, false, Some(request), Some(cpu)) = (
+                fresh,
+                unready_at(rec, pod, t),
+                cpu_request(rec, pod),
+                r.cpu_millicores,
+            ) {
+                used += cpu;
+                requested += request;
+            }
+        }
+        if requested > 0.0 && 100.0 * used / requested > target {
+            return Some(t);
+        }
+    }
+    None
+}
+
+fn cpu_request(rec: &ClusterRecording, pod: &str) -> Option<f64> {
+    rec.pods
+        .iter()
+        .filter(|p| p.name == pod)
+        .find_map(|p| p.cpu_request_millicores)
 }
 
 /// The first `n` pods whose first record comes at or after `t` (pods the scale-up created).

@@ -6,6 +6,7 @@ use chrono::Utc;
 use k8s_openapi::api::core::v1::Pod;
 
 use super::follow::WatchHandler;
+use super::quantity::cpu_millicores;
 use super::records::{PodRecord, PodSummary, Record};
 use super::writer::Sink;
 
@@ -111,7 +112,21 @@ pub fn summarize(pod: &Pod) -> PodSummary {
             .deletion_timestamp
             .as_ref()
             .map(|t| t.0.to_string()),
+        cpu_request_millicores: cpu_request_millicores(pod),
     }
+}
+
+/// The pod's containers' CPU requests summed, when any container states one.
+fn cpu_request_millicores(pod: &Pod) -> Option<i64> {
+    let requests: Vec<f64> = pod
+        .spec
+        .as_ref()?
+        .containers
+        .iter()
+        .filter_map(|c| c.resources.as_ref()?.requests.as_ref()?.get("cpu"))
+        .filter_map(|q| cpu_millicores(&q.0).ok())
+        .collect();
+    (!requests.is_empty()).then(|| requests.iter().sum::<f64>().round() as i64)
 }
 
 #[cfg(test)]
@@ -139,5 +154,6 @@ mod tests {
         assert_eq!(s.last_termination_reason.as_deref(), Some("OOMKilled"));
         assert!(s.ready_transition.is_some());
         assert_eq!(s.deleted_at, None);
+        assert_eq!(s.cpu_request_millicores, Some(500));
     }
 }

@@ -56,6 +56,8 @@ pub struct PodSummary {
     pub restarts: i32,
     pub last_termination_reason: Option<String>,
     pub deleted_at: Option<String>,
+    /// Sum of the containers' CPU requests: what the HPA's utilization is a percentage of.
+    pub cpu_request_millicores: Option<i64>,
 }
 
 /// `pod_metrics.jsonl` (field `pod`) and `node_metrics.jsonl` (field `node`).

@@ -89,6 +89,8 @@ pub struct PodRecord {
     pub last_termination_reason: Option<String>,
     #[serde(default)]
     pub deleted_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub cpu_request_millicores: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

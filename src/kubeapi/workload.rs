@@ -132,7 +132,8 @@ pub fn pod(namespace: &str, name: &str, app: &str, state: &PodState<'_>) -> Valu
         status["containerStatuses"][0]["lastState"] =
             json!({"terminated": {"exitCode": 137, "reason": reason, "finishedAt": now}});
     }
-    let mut spec = json!({"containers": [{"name": "app", "image": "inference:latest"}]});
+    let mut spec = json!({"containers": [{"name": "app", "image": "inference:latest",
+                                          "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}}]});
     if let Some(node) = state.node {
         spec["nodeName"] = json!(node);
     }
