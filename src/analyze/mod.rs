@@ -185,6 +185,7 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
             .and_then(|s| s.phases.iter().find(|p| p.name == "Baseline"))
             .and_then(|p| p.row.p95.value);
         let latency = spike_timeline.map(|t| scaling::LatencyContext {
+            test: &t.label,
             windows: &t.windows,
             baseline_p95,
         });

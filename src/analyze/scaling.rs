@@ -129,6 +129,8 @@ impl ScalingReport {
 
 /// The latency data the chains need: per-window p95 and the baseline p95 to return to.
 pub struct LatencyContext<'a> {
+    /// The run the windows and the baseline belong to (the spike's label).
+    pub test: &'a str,
     pub windows: &'a [WindowRow],
     pub baseline_p95: Option<f64>,
 }
@@ -384,6 +386,15 @@ fn chain(
         .filter(|p| p.start <= d.at)
         .max_by_key(|p| p.start);
     let load_start = phase.map(|p| p.start);
+    // The baseline p95 to return to is the spike's: other runs' scale-ups have none.
+    let no_recovery = match latency {
+        None => "needs per-request records (all_results or report run)",
+        Some(l) if phase.is_none_or(|p| p.test != l.test) => {
+            "measured for the spike's scale-ups only (their baseline p95 is the spike's)"
+        }
+        Some(_) => "not within the recorded requests",
+    };
+    let latency = latency.filter(|l| phase.is_some_and(|p| p.test == l.test));
     let cpu_above = target.and_then(|t| {
         let hpa_reading = rec
             .hpa
@@ -433,11 +444,7 @@ fn chain(
         (
             "latency back within 10 % of baseline p95",
             recovered,
-            if latency.is_none() {
-                "needs per-request records (all_results or report run)"
-            } else {
-                "not within the recorded requests"
-            },
+            no_recovery,
         ),
     ];
     let mut previous: Option<DateTime<Utc>> = None;

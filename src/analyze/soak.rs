@@ -156,21 +156,32 @@ fn verdict(run: &SoakRun, minutes: &[SoakMinute], mean: Option<f64>) -> (Option<
             "No verdict: the per-minute figures or the overall average are missing.".into(),
         );
     }
+    let strayed: Vec<(u32, f64)> = minutes
+        .iter()
+        .filter_map(|m| Some((m.minute, m.avg_vs_mean_pct.value?)))
+        .filter(|(_, d)| d.abs() > STABLE_BAND_PCT)
+        .collect();
+    let failing: Vec<(u32, f64)> = minutes
+        .iter()
+        .filter_map(|m| Some((m.minute, m.success_rate.value?)))
+        .filter(|(_, s)| *s < 100.0)
+        .collect();
     let mut reasons = Vec::new();
-    for m in minutes {
-        if let Some(d) = m.avg_vs_mean_pct.value
-            && d.abs() > STABLE_BAND_PCT
-        {
-            reasons.push(format!(
-                "minute {} average is {d:+.1} % from the mean",
-                m.minute
-            ));
-        }
-        if let Some(s) = m.success_rate.value
-            && s < 100.0
-        {
-            reasons.push(format!("minute {} success {s:.1} %", m.minute));
-        }
+    if let Some((minute, d)) = strayed
+        .iter()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+    {
+        reasons.push(format!(
+            "{} of {} minutes' average latency outside ±{STABLE_BAND_PCT} % of the mean (furthest: minute {minute}, {d:+.1} %)",
+            strayed.len(),
+            minutes.len()
+        ));
+    }
+    if let Some((minute, s)) = failing.iter().min_by(|a, b| a.1.total_cmp(&b.1)) {
+        reasons.push(format!(
+            "{} minute(s) below 100 % success (lowest: minute {minute}, {s:.1} %)",
+            failing.len()
+        ));
     }
     if reasons.is_empty() {
         (
@@ -181,5 +192,39 @@ fn verdict(run: &SoakRun, minutes: &[SoakMinute], mean: Option<f64>) -> (Option<
         )
     } else {
         (Some(false), format!("Not stable: {}.", reasons.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minute(minute: u32, vs_mean_pct: f64, success_pct: f64) -> SoakMinute {
+        SoakMinute {
+            minute,
+            requests: Figure::known(60.0, REQUESTS, "f"),
+            avg: Figure::known(2.5, SECONDS, "f"),
+            p95: Figure::known(2.5, SECONDS, "f"),
+            success_rate: Figure::known(success_pct, PERCENT, "f"),
+            avg_vs_mean_pct: Figure::known(vs_mean_pct, PERCENT, "f"),
+        }
+    }
+
+    #[test]
+    fn verdict_counts_the_minutes_that_strayed_and_names_the_furthest() {
+        let minutes = [
+            minute(1, 123.6, 93.3),
+            minute(2, -12.8, 100.0),
+            minute(3, -9.0, 99.0),
+            minute(4, 5.0, 100.0),
+        ];
+        let (stable, text) = verdict(&SoakRun::default(), &minutes, Some(2.9));
+        assert_eq!(stable, Some(false));
+        assert_eq!(
+            text,
+            "Not stable: 2 of 4 minutes' average latency outside ±10 % of the mean (furthest: minute 1, +123.6 %); 2 minute(s) below 100 % success (lowest: minute 1, 93.3 %)."
+        );
+        let calm = [minute(1, 9.9, 100.0), minute(2, -9.9, 100.0)];
+        assert_eq!(verdict(&SoakRun::default(), &calm, Some(2.5)).0, Some(true));
     }
 }
