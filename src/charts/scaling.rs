@@ -33,6 +33,21 @@ pub(crate) fn steps(points: &[(f64, f64)], end: f64) -> Vec<(f64, f64)> {
     out
 }
 
+/// One label per test when the session holds several (a whole test plan), else one per phase.
+fn phase_labels(phases: &[ClockPhase]) -> Vec<(DateTime<Utc>, String)> {
+    let mut tests: Vec<(DateTime<Utc>, String)> = Vec::new();
+    for p in phases {
+        if !tests.iter().any(|(_, t)| *t == p.test) {
+            tests.push((p.start, p.test.clone()));
+        }
+    }
+    if tests.len() > 1 {
+        tests
+    } else {
+        phases.iter().map(|p| (p.start, p.name.clone())).collect()
+    }
+}
+
 pub fn scaling_timeline<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     sizes: Sizes,
@@ -113,8 +128,10 @@ pub fn scaling_timeline<DB: DrawingBackend>(
                 shade.filled(),
             )))
             .map_err(err)?;
-        // Labels staggered over three rows so neighbouring short phases do not overprint.
-        let label = format!("{} {}", p.test, p.name);
+    }
+    for (i, (start, label)) in phase_labels(phases).into_iter().enumerate() {
+        let x0 = at(start, origin);
+        // Labels staggered over three rows so neighbouring short spans do not overprint.
         let row = (i % 3) as f64 * max_pods * 0.05;
         let style = (FONT, sizes.value)
             .into_font()
@@ -271,6 +288,40 @@ mod tests {
         assert_eq!(
             super::steps(&[(0.0, 1.0), (10.0, 3.0)], 15.0),
             vec![(0.0, 1.0), (10.0, 1.0), (10.0, 3.0), (15.0, 3.0)]
+        );
+    }
+
+    #[test]
+    fn a_test_plan_is_labelled_by_test_and_a_single_test_by_phase() {
+        use crate::analyze::phases::ClockPhase;
+        use chrono::DateTime;
+        let phase = |test: &str, name: &str, start: i64| ClockPhase {
+            test: test.into(),
+            name: name.into(),
+            start: DateTime::from_timestamp(start, 0).unwrap(),
+            end: DateTime::from_timestamp(start + 10, 0).unwrap(),
+            target_rps: None,
+            source: String::new(),
+        };
+        let names = |phases: &[ClockPhase]| -> Vec<(i64, String)> {
+            super::phase_labels(phases)
+                .into_iter()
+                .map(|(t, l)| (t.timestamp(), l))
+                .collect()
+        };
+        let spike = [phase("Spike", "Baseline", 0), phase("Spike", "Spike", 10)];
+        assert_eq!(
+            names(&spike),
+            [(0, "Baseline".to_string()), (10, "Spike".to_string())]
+        );
+        let plan = [
+            spike[0].clone(),
+            spike[1].clone(),
+            phase("Soak", "Soak", 30),
+        ];
+        assert_eq!(
+            names(&plan),
+            [(0, "Spike".to_string()), (30, "Soak".to_string())]
         );
     }
 }
