@@ -260,6 +260,8 @@ pub fn pod_memory(s: &ScalingReport) -> Option<LineChart<'static>> {
         .iter()
         .filter_map(|p| p.points.first().map(|(t, _)| *t))
         .min()?;
+    let names: Vec<&str> = s.pod_memory.iter().map(|p| p.pod.as_str()).collect();
+    let prefix = shared_prefix(&names);
     Some(LineChart {
         title: "Memory per pod (metrics.k8s.io)",
         x_label: "minutes from the first reading",
@@ -268,7 +270,7 @@ pub fn pod_memory(s: &ScalingReport) -> Option<LineChart<'static>> {
             .pod_memory
             .iter()
             .map(|p| Line {
-                name: p.pod.clone(),
+                name: format!("pod …{}", &p.pod[prefix..]),
                 points: p
                     .points
                     .iter()
@@ -281,8 +283,40 @@ pub fn pod_memory(s: &ScalingReport) -> Option<LineChart<'static>> {
     })
 }
 
+/// Length of the name prefix all pods share up to its last `-` (`llm-inference-7c9d8f6b5-`),
+/// so that the legend shows what tells them apart; 0 for a single pod.
+fn shared_prefix(names: &[&str]) -> usize {
+    let [first, rest @ ..] = names else {
+        return 0;
+    };
+    if rest.is_empty() {
+        return 0;
+    }
+    let common = rest.iter().fold(first.len(), |n, name| {
+        first
+            .bytes()
+            .zip(name.bytes())
+            .take(n)
+            .take_while(|(a, b)| a == b)
+            .count()
+    });
+    first
+        .get(..common)
+        .and_then(|shared| shared.rfind('-'))
+        .map_or(0, |i| i + 1)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pods_are_told_apart_by_what_follows_their_shared_prefix() {
+        let pods = ["llm-7c9d-8c2b0", "llm-7c9d-8e19f", "llm-7c9d-9008e"];
+        assert_eq!(super::shared_prefix(&pods), "llm-7c9d-".len());
+        assert_eq!(super::shared_prefix(&["llm-a", "llm-b"]), 4);
+        assert_eq!(super::shared_prefix(&["web-1"]), 0);
+        assert_eq!(super::shared_prefix(&["a", "b"]), 0);
+    }
+
     #[test]
     fn steps_hold_each_value_until_the_next_reading() {
         assert_eq!(
