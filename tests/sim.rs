@@ -7,14 +7,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use chrono::{DateTime, Utc};
 use report::sim::Sim;
 use report::sim::cluster::ClusterConfig;
 use report::sim::hpa::HpaSpec;
 use serde_json::Value;
 
 mod common;
-use common::chromium_probe;
+use common::{chromium_probe, read_lines, time};
 
 /// The spike runs at 20x; the stress test, whose rates sit close to capacity, at 10x.
 const SPIKE_SPEED: f64 = 20.0;
@@ -33,18 +32,6 @@ fn loopback() -> SocketAddr {
 /// Real time for simulated seconds, as `report run` and `report collect` take it.
 fn real(sim_s: f64, speed: f64) -> String {
     format!("{}ms", (sim_s * 1000.0 / speed).round())
-}
-
-fn read_lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn time(v: &Value) -> DateTime<Utc> {
-    v.as_str().unwrap().parse().unwrap()
 }
 
 fn secs(d: chrono::TimeDelta) -> f64 {

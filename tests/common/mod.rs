@@ -1,9 +1,26 @@
 //! Helpers shared by the end-to-end tests.
+// Each test binary uses a part of them.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
+
+/// Every line of a JSON Lines file, as JSON values.
+pub fn read_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A JSON string holding an RFC 3339 time.
+pub fn time(v: &Value) -> DateTime<Utc> {
+    v.as_str().unwrap().parse().unwrap()
+}
 
 /// Opens report.html in headless Chromium (Debian's `chromium`, installed by .ci/run) with a
 /// probe script appended, and reads what the browser saw after the load event.
