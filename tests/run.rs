@@ -437,9 +437,9 @@ async fn refused_and_reset_connections_are_counted_without_crashing() {
     assert_eq!(count_kind(&all, ErrorKind::Reset), 3, "{all:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stress_stops_at_the_breaking_point_of_a_service_saturating_at_10_rps() {
-    // Two slots of 200 ms: 10 req/s at most; two may wait, the rest get 503.
+/// Stress from 4 to 16 req/s in 3 s steps against two slots of 200 ms: 10 req/s at most; two
+/// requests may wait, the rest get 503.
+async fn stress_a_service_saturating_at_10_rps() -> (Fixture, RunSummary) {
     let config = SimConfig {
         slots: 2,
         queue_limit: 2,
@@ -447,22 +447,17 @@ async fn stress_stops_at_the_breaking_point_of_a_service_saturating_at_10_rps() 
         ..roomy()
     };
     let fx = Fixture::new(config).await;
-    let session = &fx.session;
+    let args = ["--start", "4", "--step", "4", "--max", "16"];
     let summary = fx
-        .run(
-            "stress",
-            &[
-                "--start",
-                "4",
-                "--step",
-                "4",
-                "--max",
-                "16",
-                "--step-duration",
-                "3s",
-            ],
-        )
+        .run("stress", &[&args[..], &["--step-duration", "3s"]].concat())
         .await;
+    (fx, summary)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stress_stops_at_the_breaking_point_of_a_service_saturating_at_10_rps() {
+    let (fx, summary) = stress_a_service_saturating_at_10_rps().await;
+    let session = &fx.session;
     assert_eq!(summary.breaking_point, Some(12.0));
     let records = read_records(session);
     for (phase, rate) in [("4RPS", 4.0), ("8RPS", 8.0), ("12RPS", 12.0)] {
@@ -857,27 +852,7 @@ async fn build_reads_the_run_records_and_reports_exact_percentiles_per_phase_and
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn build_reports_the_run_stress_steps_with_their_achieved_rate_and_breaking_point() {
-    let config = SimConfig {
-        slots: 2,
-        queue_limit: 2,
-        per_request: Duration::from_millis(200),
-        ..roomy()
-    };
-    let fx = Fixture::new(config).await;
-    fx.run(
-        "stress",
-        &[
-            "--start",
-            "4",
-            "--step",
-            "4",
-            "--max",
-            "16",
-            "--step-duration",
-            "3s",
-        ],
-    )
-    .await;
+    let (fx, _) = stress_a_service_saturating_at_10_rps().await;
     let summary = build_report(&fx.session);
     let stress = &summary["analysis"]["stresses"][0];
     assert_eq!(stress["breaking_point"]["value"].as_f64(), Some(12.0));
