@@ -25,6 +25,20 @@ const SPAN_TOLERANCE: f64 = 0.05;
 const MAX_LAG_P50_S: f64 = 0.02;
 const MAX_LAG_P99_S: f64 = 0.25;
 
+/// A 3-second spike: 4 req/s for 1 s, 20 req/s for 1 s, 4 req/s for 1 s (4/20/4 requests).
+const SHORT_SPIKE: [&str; 10] = [
+    "--baseline",
+    "4",
+    "--baseline-duration",
+    "1s",
+    "--rps",
+    "20",
+    "--duration",
+    "1s",
+    "--recovery-duration",
+    "1s",
+];
+
 async fn sim(config: SimConfig) -> SimHandle {
     service::start("127.0.0.1:0".parse().unwrap(), config)
         .await
@@ -240,22 +254,7 @@ async fn spike_sends_exact_counts_per_phase_and_files_agree_with_records() {
     let fx = Fixture::new(roomy()).await;
     let session = &fx.session;
     let summary = fx
-        .run(
-            "spike",
-            &[
-                "--baseline",
-                "4",
-                "--baseline-duration",
-                "1s",
-                "--rps",
-                "20",
-                "--duration",
-                "1s",
-                "--recovery-duration",
-                "1s",
-                "--all-results",
-            ],
-        )
+        .run("spike", &[&SHORT_SPIKE[..], &["--all-results"]].concat())
         .await;
     assert_eq!(summary.requests, 28);
     assert!(!summary.interrupted);
@@ -759,22 +758,7 @@ fn build_report(session: &Path) -> Value {
 async fn build_reads_the_run_records_and_reports_exact_percentiles_per_phase_and_window() {
     let fx = Fixture::new(roomy()).await;
     // No --all-results: build must take the records from requests.ndjson.
-    fx.run(
-        "spike",
-        &[
-            "--baseline",
-            "4",
-            "--baseline-duration",
-            "1s",
-            "--rps",
-            "20",
-            "--duration",
-            "1s",
-            "--recovery-duration",
-            "1s",
-        ],
-    )
-    .await;
+    fx.run("spike", &SHORT_SPIKE).await;
     let records = read_records(&fx.session);
     let summary = build_report(&fx.session);
     let spike = &summary["analysis"]["spikes"][0];
