@@ -295,6 +295,16 @@ fn build(dir: &Path) -> Value {
         .unwrap()
 }
 
+/// The scaling flags of a summary.json.
+fn scaling_flags(summary: &Value) -> Vec<&str> {
+    summary["analysis"]["scaling"]["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect()
+}
+
 fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
@@ -397,12 +407,7 @@ fn scaling_figures_are_exact_to_the_second() {
             ("Recovery".to_string(), 1, 3)
         ]
     );
-    let flags: Vec<&str> = sc["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let flags = scaling_flags(&s);
     assert_eq!(
         flags,
         ["Missing metrics: 1 FailedGetResourceMetric event(s) (the HPA could not read CPU usage)."]
@@ -490,15 +495,10 @@ fn thrashing_and_pods_that_never_became_ready_are_flagged() {
     ));
     std::fs::write(dir.join("pods.jsonl"), pods).unwrap();
     let s = build(tmp.path());
-    let flags: Vec<String> = s["analysis"]["scaling"]["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_string())
-        .collect();
-    assert!(flags.contains(&"Thrashing: 3→1 at 14:06:31 reversed by 1→2 60 s later, inside the 300 s stabilization window.".to_string()), "{flags:?}");
+    let flags = scaling_flags(&s);
+    assert!(flags.contains(&"Thrashing: 3→1 at 14:06:31 reversed by 1→2 60 s later, inside the 300 s stabilization window."), "{flags:?}");
     assert!(
-        flags.contains(&"Pod llm-d never became Ready during the recording.".to_string()),
+        flags.contains(&"Pod llm-d never became Ready during the recording."),
         "{flags:?}"
     );
 
@@ -506,11 +506,9 @@ fn thrashing_and_pods_that_never_became_ready_are_flagged() {
     // so the scale-up answers the new test and is no thrashing.
     write_soak(&dir, 7);
     let s = build(tmp.path());
-    let flags = s["analysis"]["scaling"]["flags"].as_array().unwrap();
+    let flags = scaling_flags(&s);
     assert!(
-        flags
-            .iter()
-            .all(|f| !f.as_str().unwrap().starts_with("Thrashing")),
+        flags.iter().all(|f| !f.starts_with("Thrashing")),
         "{flags:?}"
     );
 }
@@ -584,12 +582,7 @@ fn soak_memory_per_minute_growth_leak_and_oom_restarts() {
     // Each pod's own slope while Ready: llm-a 1000 → 1050 MiB at 10 MiB per 30 s = 20 MiB per
     // minute, llm-b and llm-c (its two loading readings left out) flat; the figure is the highest.
     assert!((num(&sc["memory_growth_mib_per_min"]["value"]) - 20.0).abs() < 1e-9);
-    let flags: Vec<&str> = sc["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let flags = scaling_flags(&s);
     assert!(flags.contains(&"Possible memory leak: pod llm-a's memory grew 20.0 MiB per minute during the soak (threshold 5 MiB/min)."), "{flags:?}");
     assert!(
         flags.contains(
