@@ -14,132 +14,92 @@ pub const MAX_PLAUSIBLE_LATENCY_S: f64 = 86_400.0;
 /// One scenario of `benchmark_results.json`. The script writes no p95/p99; users' edited copies
 /// may, so both are optional.
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(default)]
 pub struct BasicScenario {
-    #[serde(default)]
     pub scenario: Option<String>,
-    #[serde(default)]
     pub total_requests: Option<u64>,
-    #[serde(default)]
     pub successful: Option<u64>,
-    #[serde(default)]
     pub failed: Option<u64>,
-    #[serde(default)]
     pub concurrency: Option<u64>,
-    #[serde(default)]
     pub total_time: Option<f64>,
-    #[serde(default)]
     pub avg_latency: Option<f64>,
-    #[serde(default)]
     pub p50_latency: Option<f64>,
-    #[serde(default)]
     pub p95_latency: Option<f64>,
-    #[serde(default)]
     pub p99_latency: Option<f64>,
-    #[serde(default)]
     pub min_latency: Option<f64>,
-    #[serde(default)]
     pub max_latency: Option<f64>,
-    #[serde(default)]
     pub throughput: Option<f64>,
-    #[serde(default)]
     pub total_tokens: Option<u64>,
 }
 
 /// A phase's or step's "analysis" object. All fields optional: a phase whose requests all failed
 /// has only the counts, an empty phase is `{}`.
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(default)]
 pub struct Analysis {
-    #[serde(default)]
     pub total: Option<u64>,
-    #[serde(default)]
     pub successful: Option<u64>,
-    #[serde(default)]
     pub failed: Option<u64>,
-    #[serde(default)]
     pub success_rate: Option<f64>,
-    #[serde(default)]
     pub avg_latency: Option<f64>,
-    #[serde(default)]
     pub median_latency: Option<f64>,
-    #[serde(default)]
     pub p95_latency: Option<f64>,
-    #[serde(default)]
     pub p99_latency: Option<f64>,
-    #[serde(default)]
     pub min_latency: Option<f64>,
-    #[serde(default)]
     pub max_latency: Option<f64>,
-    #[serde(default)]
     pub total_tokens: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
 pub struct AdvancedFile {
-    #[serde(default)]
     pub spike: Option<SpikeResult>,
-    #[serde(default)]
     pub stress: Option<StressResult>,
-    #[serde(default)]
     pub soak: Option<SoakResult>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
 pub struct SpikeResult {
-    #[serde(default)]
     pub baseline_results: Option<Analysis>,
-    #[serde(default)]
     pub spike_results: Option<Analysis>,
-    #[serde(default)]
     pub recovery_results: Option<Analysis>,
-    #[serde(default)]
     pub all_results: RequestColumns,
     /// Set by `report run`: its percentiles are exact, not the scripts' index picks.
-    #[serde(default)]
     pub generator: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
 pub struct StressResult {
-    #[serde(default)]
     pub breaking_point: Option<f64>,
-    #[serde(default)]
     pub max_tested: Option<f64>,
-    #[serde(default)]
     pub all_results: RequestColumns,
     /// Per-step figures: `report run` writes them; the scripts print them only.
-    #[serde(default)]
     pub steps: Vec<FileStep>,
-    #[serde(default)]
     pub generator: Option<String>,
 }
 
 /// One stress step as `report run` writes it.
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
 pub struct FileStep {
-    #[serde(default)]
     pub target_rps: Option<f64>,
     /// Scheduling stopped before the step's end.
-    #[serde(default)]
     pub partial: bool,
     #[serde(flatten)]
     pub figures: Analysis,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
 pub struct SoakResult {
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub duration_minutes: Option<f64>,
-    #[serde(default)]
     pub target_rps: Option<f64>,
-    #[serde(default)]
     pub overall_analysis: Option<Analysis>,
-    #[serde(default)]
     pub per_minute_chunks: Vec<Analysis>,
-    #[serde(default)]
     pub all_results: RequestColumns,
-    #[serde(default)]
     pub generator: Option<String>,
 }
 
