@@ -171,8 +171,12 @@ pub fn analyze(
         scale_down(&samples, load_start.map(|p| p.start), load_end, min, no_hpa);
     let chains = decisions
         .iter()
-        .filter(|d| d.to > d.from)
-        .map(|d| chain(d, rec, phases, target, latency.as_ref()))
+        .enumerate()
+        .filter(|(_, d)| d.to > d.from)
+        .map(|(i, d)| {
+            let previous = i.checked_sub(1).map(|p| decisions[p].at);
+            chain(d, previous, rec, phases, target, latency.as_ref())
+        })
         .collect();
     let mut flags = Vec::new();
     flag_thrashing(&decisions, rec, phases, &mut flags);
@@ -374,8 +378,10 @@ fn scale_down(
     }
 }
 
+/// `previous`: the decision before this one; the CPU that called for this one came after it.
 fn chain(
     d: &Decision,
+    previous: Option<DateTime<Utc>>,
     rec: &ClusterRecording,
     phases: &[ClockPhase],
     target: Option<f64>,
@@ -386,6 +392,14 @@ fn chain(
         .filter(|p| p.start <= d.at)
         .max_by_key(|p| p.start);
     let load_start = phase.map(|p| p.start);
+    // After the previous decision (the API's times have millisecond precision), else from the
+    // phase's start.
+    let cpu_since = match previous {
+        Some(p) if p < d.at && load_start.is_none_or(|l| p >= l) => {
+            Some(p + chrono::TimeDelta::milliseconds(1))
+        }
+        _ => load_start,
+    };
     // The baseline p95 to return to is the spike's: other runs' scale-ups have none.
     let no_recovery = match latency {
         None => "needs per-request records (all_results or report run)",
@@ -401,11 +415,11 @@ fn chain(
             .iter()
             .find(|s| {
                 s.t <= d.at
-                    && load_start.is_none_or(|l| s.t >= l)
+                    && cpu_since.is_none_or(|l| s.t >= l)
                     && s.cpu_pct.is_some_and(|c| c > t)
             })
             .map(|s| s.t);
-        let pods_reading = load_start.and_then(|l| pods_cpu_above(rec, l, d.at, t));
+        let pods_reading = cpu_since.and_then(|l| pods_cpu_above(rec, l, d.at, t));
         hpa_reading.into_iter().chain(pods_reading).min()
     });
     let new_pods: Vec<&str> = first_seen_after(rec, d.at, (d.to - d.from) as usize);
