@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{read_lines, time};
+use common::{chromium_probe, read_lines, time};
 
 fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
@@ -32,14 +32,17 @@ fn build_sample() -> (tempfile::TempDir, Value) {
 
 #[test]
 fn sample_report_draws_every_chart_and_matches_the_sims_log() {
-    let (_out, summary) = build_sample();
-    let not_drawn: Vec<&Value> = summary["charts"]
-        .as_array()
-        .unwrap()
+    let (out, summary) = build_sample();
+    let charts = summary["charts"].as_array().unwrap();
+    let not_drawn: Vec<&Value> = charts
         .iter()
         .filter(|c| !c["not_drawn"].is_null())
         .collect();
     assert!(not_drawn.is_empty(), "{not_drawn:?}");
+    // And the page shows them all, at full size.
+    let seen = chromium_probe(&out.path().join("sample/report.html"));
+    assert_eq!(seen["loaded"], charts.len(), "{seen}");
+    assert_eq!(seen["widths"], serde_json::json!([1920]), "{seen}");
 
     // Every HPA decision the sim made, with its sizes and time (lastScaleTime is exact).
     let truth = read_lines(&sample().join("sim_ground_truth.jsonl"));
