@@ -11,6 +11,10 @@ use crate::{analyze, charts, ingest, render, session};
 
 /// Exit code when nothing usable was found.
 pub const EXIT_NOTHING_USABLE: u8 = 3;
+/// Exit code of `--check` when an objective failed or could not be measured.
+pub const EXIT_OBJECTIVE_FAILED: u8 = 4;
+/// The objectives file a session folder may hold.
+pub const SESSION_OBJECTIVES: &str = "slo.toml";
 
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let session_dir = match &args.session_dir {
@@ -40,6 +44,24 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let analysis = analyze::analyze(&inputs);
     timer.lap("analyze");
+    let objectives_file = args
+        .slo
+        .clone()
+        .or_else(|| Some(session_dir.join(SESSION_OBJECTIVES)).filter(|p| p.is_file()))
+        .map(|path| analyze::objectives::file::read(&path));
+    let checked = match &objectives_file {
+        Some(Ok(file)) => Some(analyze::objectives::evaluate(&inputs, &analysis, file)),
+        _ => None,
+    };
+    let objectives = match (&objectives_file, &checked) {
+        (_, Some(report)) => render::Objectives::Checked(report),
+        (Some(Err(error)), _) => {
+            eprintln!("error: objectives file {error}");
+            render::Objectives::Invalid(error)
+        }
+        _ => render::Objectives::None,
+    };
+    timer.lap("objectives");
     let charts = charts::draw_all(&analysis, &out_dir, args.size);
     timer.lap("charts");
     let outputs = Outputs {
@@ -48,6 +70,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     };
     let written = render::write_report(
         &analysis,
+        objectives,
         &charts,
         &session_dir,
         &out_dir,
@@ -56,7 +79,38 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     )?;
     timer.lap("render");
     print_outcome(&out_dir, &written, &charts, inputs.problems.len());
-    Ok(ExitCode::SUCCESS)
+    Ok(gate(args.check, objectives))
+}
+
+/// The exit status: with `--check`, 4 unless every objective was measured and met, 2 when the
+/// objectives file could not be used or there was none to check.
+fn gate(check: bool, objectives: render::Objectives) -> ExitCode {
+    if !check {
+        return ExitCode::SUCCESS;
+    }
+    match objectives {
+        render::Objectives::Checked(report) => {
+            let failed = report.count(analyze::objectives::Outcome::Fail);
+            let unmeasured = report.count(analyze::objectives::Outcome::NotMeasured);
+            println!(
+                "objectives: {} met, {failed} failed, {unmeasured} not measured ({})",
+                report.count(analyze::objectives::Outcome::Pass),
+                report.file
+            );
+            if report.all_passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_OBJECTIVE_FAILED)
+            }
+        }
+        render::Objectives::Invalid(_) => ExitCode::from(2),
+        render::Objectives::None => {
+            eprintln!(
+                "error: --check needs objectives: pass --slo FILE or put {SESSION_OBJECTIVES} in the session folder"
+            );
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn print_outcome(

@@ -68,6 +68,16 @@ pub struct BuildArgs {
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
     pub size: (u32, u32),
 
+    /// Objectives file (TOML, see docs/objectives.md). Default: slo.toml in the session
+    /// folder, when there is one.
+    #[arg(long, value_name = "FILE")]
+    pub slo: Option<PathBuf>,
+
+    /// Exit with status 4 when an objective fails or cannot be measured (a CI gate). The report
+    /// is written either way.
+    #[arg(long)]
+    pub check: bool,
+
     /// Folder searched for sessions when SESSION_DIR is not given.
     #[arg(long, default_value = "data", hide = true)]
     pub data_root: PathBuf,

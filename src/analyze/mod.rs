@@ -2,6 +2,7 @@
 //! plain structs of [`figure::Figure`]s; no drawing, no text layout.
 
 pub mod figure;
+pub mod objectives;
 pub mod phases;
 pub mod scaling;
 pub mod scenarios;

@@ -3,7 +3,9 @@
 
 pub mod context;
 pub mod format;
+pub mod junit;
 pub mod notes;
+pub mod objectives;
 pub mod scaling_ctx;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
 use tera::Tera;
 
 use crate::analyze::Analysis;
+use crate::analyze::objectives::{FileError, ObjectivesReport};
 use crate::charts::ChartOutcome;
 use context::build_context;
 
@@ -62,9 +65,18 @@ fn tera_error_chain(e: &tera::Error) -> String {
     text
 }
 
+/// The objectives of the build: none asked for, checked, or a file that could not be read.
+#[derive(Debug, Clone, Copy)]
+pub enum Objectives<'a> {
+    None,
+    Checked(&'a ObjectivesReport),
+    Invalid(&'a FileError),
+}
+
 /// Writes the requested documents and summary.json into `out_dir`; returns the paths written.
 pub fn write_report(
     analysis: &Analysis,
+    objectives: Objectives,
     charts: &[ChartOutcome],
     session_dir: &Path,
     out_dir: &Path,
@@ -73,7 +85,22 @@ pub fn write_report(
 ) -> Result<Vec<PathBuf>> {
     let tera = templates(template_dir)?;
     let ctx = build_context(analysis, charts, &session_dir.display().to_string());
-    let tctx = tera::Context::from_serialize(&ctx).context("building the template context")?;
+    let mut tctx = tera::Context::from_serialize(&ctx).context("building the template context")?;
+    match objectives {
+        Objectives::None => {}
+        Objectives::Checked(report) => {
+            tctx.insert(
+                "objectives",
+                &objectives::objectives_ctx(report, objectives::cell_text),
+            );
+        }
+        Objectives::Invalid(error) => {
+            tctx.insert(
+                "objectives_error",
+                &objectives::cell_text(&error.to_string()),
+            );
+        }
+    }
     let markdown = tera
         .render("report.md.tera", &tctx)
         .map_err(|e| anyhow::anyhow!("rendering report.md: {}", tera_error_chain(&e)))?;
@@ -96,8 +123,20 @@ pub fn write_report(
         "session_dir": session_dir.display().to_string(),
         "percentile_method": crate::analyze::stats::PERCENTILE_METHOD,
         "analysis": analysis,
+        "objectives": match objectives {
+            Objectives::None => serde_json::Value::Null,
+            Objectives::Checked(report) => serde_json::to_value(report)?,
+            Objectives::Invalid(error) => serde_json::json!({ "error": error.to_string() }),
+        },
         "charts": charts,
     });
+    if let Objectives::Checked(report) = objectives {
+        written.push(write(
+            out_dir,
+            "objectives.junit.xml",
+            &junit::junit_xml(report, &analysis.session),
+        )?);
+    }
     written.push(write(
         out_dir,
         "summary.json",
