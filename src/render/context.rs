@@ -1,10 +1,14 @@
 //! The template context: every table pre-formatted into strings (templates stay logic-free),
 //! with its notes.
 
+use std::path::Path;
+
 use serde::Serialize;
 
+use super::escape::Md;
 use super::format;
 use super::notes::Notes;
+use super::paths::in_session;
 use crate::analyze::Analysis;
 use crate::analyze::scaling::ScalingReport;
 use crate::analyze::stats::PERCENTILE_METHOD;
@@ -16,91 +20,119 @@ pub const NEEDS_COLLECT: &str =
 
 #[derive(Serialize)]
 pub struct Table {
-    pub rows: Vec<Vec<String>>,
-    pub notes: String,
+    pub rows: Vec<Vec<Md>>,
+    pub notes: Md,
 }
 
 impl Table {
     /// One row per item; the footnotes its cells collect go under the table.
     pub fn of<T>(
         items: impl IntoIterator<Item = T>,
-        mut row: impl FnMut(T, &mut Notes) -> Vec<String>,
+        row: impl FnMut(T, &mut Notes) -> Vec<Md>,
     ) -> Self {
         let mut notes = Notes::default();
-        let rows = items
-            .into_iter()
-            .map(|item| row(item, &mut notes))
-            .collect();
+        let mut table = Self::sharing(items, &mut notes, row);
+        table.notes = notes.markdown();
+        table
+    }
+
+    /// One row per item, the footnotes going to `notes`, shared with other tables and printed
+    /// once after them.
+    pub fn sharing<T>(
+        items: impl IntoIterator<Item = T>,
+        notes: &mut Notes,
+        mut row: impl FnMut(T, &mut Notes) -> Vec<Md>,
+    ) -> Self {
         Self {
-            rows,
-            notes: notes.markdown(),
+            rows: items.into_iter().map(|item| row(item, notes)).collect(),
+            notes: Md::default(),
+        }
+    }
+
+    /// A table of plain texts (no footnotes).
+    pub fn plain(rows: impl IntoIterator<Item = Vec<String>>) -> Self {
+        Self {
+            rows: rows
+                .into_iter()
+                .map(|r| r.into_iter().map(Md::text).collect())
+                .collect(),
+            notes: Md::default(),
         }
     }
 }
 
+/// A chart as the report lists it.
+#[derive(Serialize)]
+pub struct ChartCtx {
+    pub file: Md,
+    pub title: Md,
+    pub not_drawn: Option<Md>,
+    pub caption: Md,
+}
+
 #[derive(Serialize)]
 pub struct SpikeCtx {
-    pub label: String,
-    pub source: String,
-    pub headline: String,
-    pub crash: Option<String>,
+    pub label: Md,
+    pub source: Md,
+    pub headline: Md,
+    pub crash: Option<Md>,
     pub table: Table,
-    pub recover: String,
+    pub recover: Md,
 }
 
 #[derive(Serialize)]
 pub struct StressCtx {
-    pub label: String,
-    pub source: String,
-    pub headline: String,
+    pub label: Md,
+    pub source: Md,
+    pub headline: Md,
     pub table: Table,
-    pub thresholds: String,
+    pub thresholds: Md,
     pub facts: Table,
-    pub notes: Vec<String>,
+    pub notes: Vec<Md>,
 }
 
 #[derive(Serialize)]
 pub struct SoakCtx {
-    pub label: String,
-    pub source: String,
-    pub verdict: String,
+    pub label: Md,
+    pub source: Md,
+    pub verdict: Md,
     pub interrupted: bool,
-    pub minutes_source: String,
+    pub minutes_source: Md,
     pub table: Table,
     pub clock_table: Option<Table>,
 }
 
 #[derive(Serialize)]
 pub struct ProblemCtx {
-    pub file: String,
-    pub place: String,
-    pub message: String,
-    pub outcome: String,
+    pub file: Md,
+    pub place: Md,
+    pub message: Md,
+    pub outcome: Md,
 }
 
 #[derive(Serialize)]
 pub struct Context {
-    pub session: String,
-    pub session_dir: String,
-    pub version: String,
-    pub generated_at: String,
-    pub clock: String,
-    pub headlines: Vec<String>,
+    pub session: Md,
+    pub session_dir: Md,
+    pub version: Md,
+    pub generated_at: Md,
+    pub clock: Md,
+    pub headlines: Vec<Md>,
     pub scenarios: Table,
-    pub percentile_method: String,
+    pub percentile_method: Md,
     pub spikes: Vec<SpikeCtx>,
     pub stresses: Vec<StressCtx>,
     pub soaks: Vec<SoakCtx>,
-    pub charts: Vec<ChartOutcome>,
-    pub autoscaling: Vec<(String, String)>,
+    pub charts: Vec<ChartCtx>,
+    pub autoscaling: Vec<(Md, Md)>,
     pub phases: Table,
     pub scaling: Option<super::scaling_ctx::ScalingCtx>,
     pub problems: Vec<ProblemCtx>,
-    pub files_used: Vec<String>,
-    pub missing_tests: Vec<String>,
+    pub files_used: Vec<Md>,
+    pub missing_tests: Vec<Md>,
 }
 
-pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &str) -> Context {
+pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) -> Context {
     let mut headlines: Vec<String> = Vec::new();
     headlines.extend(
         a.spikes
@@ -128,21 +160,21 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &str) -
     ]
     .into_iter()
     .filter(|(missing, _)| *missing)
-    .map(|(_, name)| name.to_string())
+    .map(|(_, name)| Md::text(name))
     .collect();
     Context {
-        session: a.session.clone(),
-        session_dir: session_dir.to_string(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-        clock: format!(
+        session: Md::text(&a.session),
+        session_dir: Md::code(super::paths::folder_name(session_dir)),
+        version: Md::text(env!("CARGO_PKG_VERSION")),
+        generated_at: Md::text(chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string()),
+        clock: Md::text(format!(
             "The scripts' zone-less timestamps were read as UTC{:+} h ({}).",
             f64::from(a.clock.utc_offset_seconds) / 3600.0,
             a.clock.source
-        ),
-        headlines,
+        )),
+        headlines: headlines.iter().map(Md::text).collect(),
         scenarios: scenario_table(a),
-        percentile_method: PERCENTILE_METHOD.to_string(),
+        percentile_method: Md::text(PERCENTILE_METHOD),
         spikes: a
             .spikes
             .iter()
@@ -158,7 +190,15 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &str) -
             .iter()
             .map(|s| soak_ctx(s, a.scaling.as_ref()))
             .collect(),
-        charts: charts.to_vec(),
+        charts: charts
+            .iter()
+            .map(|c| ChartCtx {
+                file: Md::text(&c.file),
+                title: Md::text(&c.title),
+                not_drawn: c.not_drawn.as_ref().map(Md::text),
+                caption: Md::text(&c.caption),
+            })
+            .collect(),
         autoscaling: super::scaling_ctx::checklist(a.scaling.as_ref()),
         phases: phases_table(a),
         scaling: a.scaling.as_ref().map(super::scaling_ctx::scaling_ctx),
@@ -166,20 +206,24 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &str) -
             .problems
             .iter()
             .map(|p| ProblemCtx {
-                file: p.file.display().to_string(),
-                place: p.place.clone(),
-                message: p.message.clone(),
-                outcome: p.outcome.to_string(),
+                file: Md::code(in_session(&p.file, session_dir)),
+                place: Md::text(&p.place),
+                message: Md::text(&p.message),
+                outcome: Md::text(p.outcome),
             })
             .collect(),
-        files_used: a.files_used.clone(),
+        files_used: a
+            .files_used
+            .iter()
+            .map(|f| Md::code(in_session(Path::new(f), session_dir)))
+            .collect(),
         missing_tests,
     }
 }
 
 fn scenario_table(a: &Analysis) -> Table {
     Table::of(&a.scenarios, |r, notes| {
-        let mut row = vec![r.test.clone(), r.name.clone()];
+        let mut row = vec![Md::text(&r.test), Md::text(&r.name)];
         for f in [
             &r.requests,
             &r.success_rate,
@@ -194,7 +238,7 @@ fn scenario_table(a: &Analysis) -> Table {
         ] {
             row.push(notes.cell(f));
         }
-        row.push(r.source.clone());
+        row.push(Md::text(&r.source));
         row
     })
 }
@@ -206,7 +250,7 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
         .iter()
         .map(|p| {
             vec![
-                p.name.clone(),
+                Md::text(&p.name),
                 notes.cell(&p.target_rps),
                 notes.cell(&p.achieved_rps),
                 notes.cell(&p.duration),
@@ -215,12 +259,12 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
                 notes.cell(&p.row.avg),
                 notes.cell(&p.row.p95),
                 if p.name == "Baseline" {
-                    "—".into()
+                    Md::markup("—")
                 } else {
                     notes.change_cell(&p.avg_change_pct)
                 },
                 if p.name == "Baseline" {
-                    "—".into()
+                    Md::markup("—")
                 } else {
                     notes.change_cell(&p.p95_change_pct)
                 },
@@ -230,20 +274,22 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
         })
         .collect();
     SpikeCtx {
-        label: s.label.clone(),
-        source: s.source.clone(),
-        headline: s.headline.clone(),
-        crash: s.crash.clone(),
+        label: Md::text(&s.label),
+        source: Md::text(&s.source),
+        headline: Md::text(&s.headline),
+        crash: s.crash.as_ref().map(Md::code),
         recover: match &s.time_to_recover.value {
-            Some(_) => format!(
-                "{} ({})",
-                notes.cell(&s.time_to_recover),
-                s.time_to_recover.method.clone().unwrap_or_default()
-            ),
-            None => format!(
+            Some(_) => {
+                let mut text = notes.cell(&s.time_to_recover);
+                text.push_markup(" (");
+                text.push_text(s.time_to_recover.method.as_deref().unwrap_or_default());
+                text.push_markup(")");
+                text
+            }
+            None => Md::text(format!(
                 "n/a: {}",
                 s.time_to_recover.unavailable.clone().unwrap_or_default()
-            ),
+            )),
         },
         table: Table {
             rows,
@@ -258,7 +304,7 @@ fn stress_ctx(
 ) -> StressCtx {
     let table = Table::of(&s.steps, |st, notes| {
         vec![
-            format::significant(st.target_rps),
+            Md::text(format::significant(st.target_rps)),
             notes.cell(&st.achieved_rps),
             notes.cell(&st.requests),
             notes.cell(&st.duration),
@@ -270,7 +316,7 @@ fn stress_ctx(
             ),
             notes.cell(&st.success_rate),
             notes.cell(&st.avg),
-            st.status.to_string(),
+            Md::text(st.status.to_string()),
         ]
     });
     let facts = Table::of(
@@ -283,23 +329,23 @@ fn stress_ctx(
                 &s.max_stable_achieved,
             ),
         ],
-        |(name, figure), notes| vec![name.to_string(), notes.cell(figure)],
+        |(name, figure), notes| vec![Md::text(name), notes.cell(figure)],
     );
     StressCtx {
-        label: s.label.clone(),
-        source: s.source.clone(),
-        headline: s.headline.clone(),
+        label: Md::text(&s.label),
+        source: Md::text(&s.source),
+        headline: Md::text(&s.headline),
         table,
-        thresholds: thresholds_text(),
+        thresholds: Md::text(thresholds_text()),
         facts,
-        notes: s.notes.clone(),
+        notes: s.notes.iter().map(Md::text).collect(),
     }
 }
 
 fn soak_ctx(s: &crate::analyze::soak::SoakReport, scaling: Option<&ScalingReport>) -> SoakCtx {
     let table = Table::of(&s.minutes, |m, notes| {
         vec![
-            m.minute.to_string(),
+            Md::text(m.minute.to_string()),
             notes.cell(&m.requests),
             notes.cell(&m.avg),
             notes.cell(&m.p95),
@@ -328,37 +374,29 @@ fn soak_ctx(s: &crate::analyze::soak::SoakReport, scaling: Option<&ScalingReport
                     memory_cell(scaling, w.start),
                 ]
             })
-            .collect();
-        Table {
-            rows,
-            notes: String::new(),
-        }
+            .collect::<Vec<Vec<String>>>();
+        Table::plain(rows)
     });
     SoakCtx {
-        label: s.label.clone(),
-        source: s.source.clone(),
-        verdict: s.verdict.clone(),
+        label: Md::text(&s.label),
+        source: Md::text(&s.source),
+        verdict: Md::text(&s.verdict),
         interrupted: s.interrupted,
-        minutes_source: s.minutes_source.clone(),
+        minutes_source: Md::text(&s.minutes_source),
         table,
         clock_table,
     }
 }
 
 /// `1→3` (min→max over the phase), `2`, or `n/a [k]` with the missing recording.
-fn pods_cell(
-    scaling: Option<&ScalingReport>,
-    test: &str,
-    phase: &str,
-    notes: &mut Notes,
-) -> String {
+fn pods_cell(scaling: Option<&ScalingReport>, test: &str, phase: &str, notes: &mut Notes) -> Md {
     let Some(sc) = scaling else {
         return notes.missing(NEEDS_COLLECT);
     };
     match sc.during(test, phase) {
         Some(p) => match (p.pods_min, p.pods_max) {
-            (Some(a), Some(b)) if a == b => a.to_string(),
-            (Some(a), Some(b)) => format!("{a}→{b}"),
+            (Some(a), Some(b)) if a == b => Md::text(a.to_string()),
+            (Some(a), Some(b)) => Md::text(format!("{a}→{b}")),
             _ => notes.missing("no HPA reading during this phase"),
         },
         None => notes
@@ -367,12 +405,12 @@ fn pods_cell(
 }
 
 /// Mean CPU (% of request) the HPA read during the phase.
-fn cpu_cell(scaling: Option<&ScalingReport>, test: &str, phase: &str, notes: &mut Notes) -> String {
+fn cpu_cell(scaling: Option<&ScalingReport>, test: &str, phase: &str, notes: &mut Notes) -> Md {
     let Some(sc) = scaling else {
         return notes.missing(NEEDS_COLLECT);
     };
     match sc.during(test, phase).and_then(|p| p.cpu_mean_pct) {
-        Some(c) => format!("{c:.0} %"),
+        Some(c) => Md::text(format!("{c:.0} %")),
         None => notes.missing("no HPA CPU reading during this phase"),
     }
 }
@@ -402,9 +440,6 @@ fn phases_table(a: &Analysis) -> Table {
                 p.source.clone(),
             ]
         })
-        .collect();
-    Table {
-        rows,
-        notes: String::new(),
-    }
+        .collect::<Vec<_>>();
+    Table::plain(rows)
 }

@@ -2,17 +2,18 @@
 //! the charts embedded (one file to mail), and summary.json with every figure.
 
 pub mod context;
+pub mod escape;
 pub mod format;
+pub mod html;
 pub mod junit;
 pub mod notes;
 pub mod objectives;
+pub mod paths;
 pub mod scaling_ctx;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use base64::Engine;
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
 use tera::Tera;
 
 use crate::analyze::Analysis;
@@ -31,6 +32,10 @@ pub struct Outputs {
 }
 
 /// Loads the built-in templates, replaced by any found in `override_dir`.
+///
+/// Tera's autoescape is off for both: report.md's context is Markdown already escaped ([`escape::Md`]),
+/// and report.html's context is escaped for HTML before rendering ([`html_context`]), except the
+/// sanitised body, so a template inserting `{{ body }}` or `{{ body | safe }}` works the same.
 fn templates(override_dir: Option<&Path>) -> Result<Tera> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
@@ -84,20 +89,20 @@ pub fn write_report(
     template_dir: Option<&Path>,
 ) -> Result<Vec<PathBuf>> {
     let tera = templates(template_dir)?;
-    let ctx = build_context(analysis, charts, &session_dir.display().to_string());
+    let ctx = build_context(analysis, charts, session_dir);
     let mut tctx = tera::Context::from_serialize(&ctx).context("building the template context")?;
     match objectives {
         Objectives::None => {}
         Objectives::Checked(report) => {
             tctx.insert(
                 "objectives",
-                &objectives::objectives_ctx(report, objectives::cell_text),
+                &objectives::objectives_ctx(report),
             );
         }
         Objectives::Invalid(error) => {
             tctx.insert(
                 "objectives_error",
-                &objectives::cell_text(&error.to_string()),
+                &escape::Md::text(error.to_string()),
             );
         }
     }
@@ -109,9 +114,16 @@ pub fn write_report(
         written.push(write(out_dir, "report.md", &markdown)?);
     }
     if outputs.html {
-        let body = markdown_to_html(&markdown, out_dir);
-        let mut hctx = tctx.clone();
-        hctx.insert("body", &body);
+        let images = html::OwnImages {
+            dir: out_dir,
+            files: charts
+                .iter()
+                .filter(|c| c.not_drawn.is_none())
+                .map(|c| c.file.as_str())
+                .collect(),
+        };
+        let body = html::markdown_to_html(&markdown, &images);
+        let hctx = html_context(&tctx, &analysis.session, &body)?;
         let page = tera
             .render("report.html.tera", &hctx)
             .map_err(|e| anyhow::anyhow!("rendering report.html: {}", tera_error_chain(&e)))?;
@@ -120,7 +132,7 @@ pub fn write_report(
     let summary = serde_json::json!({
         "generator": format!("report {}", env!("CARGO_PKG_VERSION")),
         "session": analysis.session,
-        "session_dir": session_dir.display().to_string(),
+        "session_dir": paths::folder_name(session_dir),
         "percentile_method": crate::analyze::stats::PERCENTILE_METHOD,
         "analysis": analysis,
         "objectives": match objectives {
@@ -151,41 +163,23 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Markdown to HTML; local PNG images are embedded as data URIs so the page stands alone.
-pub fn markdown_to_html(markdown: &str, image_dir: &Path) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_HEADING_ATTRIBUTES;
-    let events = Parser::new_ext(markdown, options).map(|event| match event {
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let embedded = embed_image(image_dir, &dest_url)
-                .map(CowStr::from)
-                .unwrap_or(dest_url);
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url: embedded,
-                title,
-                id,
-            })
+/// The HTML template's context: every string of the Markdown context escaped for HTML, the
+/// session's name as plain text (`session`, `title`), and the sanitised `body`.
+fn html_context(markdown_ctx: &tera::Context, session: &str, body: &str) -> Result<tera::Context> {
+    fn escape_strings(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => *s = tera::escape_html(s),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(escape_strings),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(escape_strings),
+            _ => {}
         }
-        other => other,
-    });
-    let mut out = String::with_capacity(markdown.len() * 2);
-    html::push_html(&mut out, events);
-    out
-}
-
-fn embed_image(dir: &Path, url: &str) -> Option<String> {
-    if url.contains("://") || url.contains("..") || !url.ends_with(".png") {
-        return None;
     }
-    let bytes = std::fs::read(dir.join(url)).ok()?;
-    Some(format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    ))
+    let mut values = markdown_ctx.clone().into_json();
+    escape_strings(&mut values);
+    let mut ctx = tera::Context::from_value(values).context("building the HTML context")?;
+    let title = tera::escape_html(escape::one_line(session).trim());
+    ctx.insert("session", &title);
+    ctx.insert("title", &title);
+    ctx.insert("body", body);
+    Ok(ctx)
 }

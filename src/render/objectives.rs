@@ -4,22 +4,17 @@
 use serde::Serialize;
 
 use super::context::Table;
+use super::escape::Md;
 use super::format;
 use crate::analyze::objectives::{Direction, Metric, ObjectiveResult, ObjectivesReport, Outcome};
 
 #[derive(Serialize)]
 pub struct ObjectivesCtx {
-    pub file: String,
-    pub verdict: String,
+    pub file: Md,
+    pub verdict: Md,
     pub table: Table,
-    pub goodput_rule: Option<String>,
+    pub goodput_rule: Option<Md>,
     pub goodput: Option<Table>,
-}
-
-/// What the report says when the objectives file could not be used.
-#[derive(Serialize)]
-pub struct ObjectivesError {
-    pub message: String,
 }
 
 pub fn outcome_text(o: Outcome) -> &'static str {
@@ -90,24 +85,27 @@ pub fn metric_name(m: Metric) -> &'static str {
     }
 }
 
-pub fn objectives_ctx(report: &ObjectivesReport, escape: impl Fn(&str) -> String) -> ObjectivesCtx {
+pub fn objectives_ctx(report: &ObjectivesReport) -> ObjectivesCtx {
     let table = Table::of(&report.results, |r, notes| {
         let source = match (&r.measured.method, r.measured.source.is_empty()) {
             (Some(m), false) => format!("{} ({m})", r.measured.source),
             (Some(m), true) => m.clone(),
             (None, _) => r.measured.source.clone(),
         };
+        let mut rule = Md::code(&report.file);
+        rule.push_text(&format!(" line {}: ", r.line));
+        rule.push(&Md::code(r.key));
         vec![
-            escape(&objective_text(r)),
+            Md::text(objective_text(r)),
             notes.cell(&r.measured),
-            outcome_text(r.outcome).to_string(),
-            escape(&source),
-            format!("`{}` line {}: {}", escape(&report.file), r.line, r.key),
+            Md::text(outcome_text(r.outcome)),
+            Md::text(&source),
+            rule,
         ]
     });
     let goodput_rule = (!report.goodput_rule.is_empty()).then(|| {
         let g = &report.goodput_rule;
-        [
+        let rule = [
             ("latency", g.latency_max_s),
             ("time to first token", g.ttft_max_s),
             ("inter-token latency", g.itl_max_s),
@@ -116,27 +114,28 @@ pub fn objectives_ctx(report: &ObjectivesReport, escape: impl Fn(&str) -> String
         .iter()
         .filter_map(|(what, v)| v.map(|v| format!("{what} ≤ {}", format::seconds(v))))
         .collect::<Vec<_>>()
-        .join(" and ")
+        .join(" and ");
+        Md::text(rule)
     });
     let goodput = (!report.goodput.is_empty()).then(|| {
         Table::of(&report.goodput, |g, notes| {
             let share = match g.share_pct() {
-                Some(v) => format::percent(v),
+                Some(v) => Md::text(format::percent(v)),
                 None => notes.missing(g.unmeasured.as_deref().unwrap_or("not measured")),
             };
             vec![
-                escape(&g.test),
-                escape(&g.phase),
-                g.requests.to_string(),
-                g.good.map_or_else(|| "n/a".into(), |n| n.to_string()),
+                Md::text(&g.test),
+                Md::text(&g.phase),
+                Md::text(g.requests.to_string()),
+                Md::text(g.good.map_or_else(|| "n/a".into(), |n| n.to_string())),
                 share,
-                escape(&g.source),
+                Md::text(&g.source),
             ]
         })
     });
     ObjectivesCtx {
-        file: escape(&report.file),
-        verdict: verdict(report),
+        file: Md::code(&report.file),
+        verdict: Md::text(verdict(report)),
         table,
         goodput_rule,
         goodput,
@@ -169,19 +168,3 @@ pub fn verdict(report: &ObjectivesReport) -> String {
     )
 }
 
-/// Text from an input (a test or phase name from the objectives file, a path) for a Markdown
-/// table cell: no markup, no column break, one line.
-pub fn cell_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '&' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}

@@ -4,26 +4,29 @@
 use serde::Serialize;
 
 use super::context::{NEEDS_COLLECT, Table};
+use super::escape::Md;
 use super::format;
 use super::notes::Notes;
 use crate::analyze::scaling::ScalingReport;
 
 #[derive(Serialize)]
 pub struct ChainCtx {
-    pub title: String,
+    pub title: Md,
     pub table: Table,
 }
 
 #[derive(Serialize)]
 pub struct ScalingCtx {
-    pub headline: String,
-    pub bounds: String,
+    pub headline: Md,
+    pub bounds: Md,
     pub chains: Vec<ChainCtx>,
+    /// The chains' footnotes, once for all of them.
+    pub chain_notes: Md,
     pub cpu: Table,
     pub events: Table,
     pub memory: Table,
     pub restarts: Table,
-    pub flags: Vec<String>,
+    pub flags: Vec<Md>,
 }
 
 fn time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -31,7 +34,7 @@ fn time(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The guide's "Auto-Scaling Metrics" checklist, each item with a value or the missing recording.
-pub fn checklist(scaling: Option<&ScalingReport>) -> Vec<(String, String)> {
+pub fn checklist(scaling: Option<&ScalingReport>) -> Vec<(Md, Md)> {
     let items = [
         "Time to scale up (baseline → spike)",
         "Time to scale down (spike → baseline)",
@@ -44,19 +47,22 @@ pub fn checklist(scaling: Option<&ScalingReport>) -> Vec<(String, String)> {
     let Some(s) = scaling else {
         return items
             .iter()
-            .map(|i| (i.to_string(), format!("n/a: {NEEDS_COLLECT}")))
+            .map(|i| (Md::text(i), Md::text(format!("n/a: {NEEDS_COLLECT}"))))
             .collect();
     };
     let mut notes = Notes::default();
     let with_reason = |fig: &crate::analyze::figure::Figure, notes: &mut Notes| match fig.value {
         Some(_) => notes.cell(fig),
-        None => format!(
+        None => Md::text(format!(
             "n/a: {}",
             fig.unavailable.as_deref().unwrap_or("not available")
-        ),
+        )),
     };
     let max = match (s.max_pods.value, s.time_at_max.value) {
-        (Some(m), Some(t)) => format!("{m:.0} pods (for {t:.0} s; HPA range {})", bounds(s)),
+        (Some(m), Some(t)) => Md::text(format!(
+            "{m:.0} pods (for {t:.0} s; HPA range {})",
+            bounds(s)
+        )),
         _ => with_reason(&s.max_pods, &mut notes),
     };
     let cpu = if s.cpu_by_replicas.is_empty() {
@@ -84,30 +90,26 @@ pub fn checklist(scaling: Option<&ScalingReport>) -> Vec<(String, String)> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let items = items.map(Md::text);
+    let [up, down, max_pods, cpu_at, events, memory, restarts_item] = items;
     vec![
+        (up, with_reason(&s.time_to_scale_up, &mut notes)),
+        (down, with_reason(&s.time_to_scale_down, &mut notes)),
+        (max_pods, max),
+        (cpu_at, Md::text(cpu)),
         (
-            items[0].into(),
-            with_reason(&s.time_to_scale_up, &mut notes),
-        ),
-        (
-            items[1].into(),
-            with_reason(&s.time_to_scale_down, &mut notes),
-        ),
-        (items[2].into(), max),
-        (items[3].into(), cpu),
-        (
-            items[4].into(),
-            format!(
+            events,
+            Md::text(format!(
                 "{} event(s), {} scaling decision(s): table below",
                 s.events.len(),
                 s.decisions.len()
-            ),
+            )),
         ),
         (
-            items[5].into(),
+            memory,
             with_reason(&s.memory_growth_mib_per_min, &mut notes),
         ),
-        (items[6].into(), restarts),
+        (restarts_item, Md::text(restarts)),
     ]
 }
 
@@ -117,92 +119,74 @@ fn bounds(s: &ScalingReport) -> String {
 }
 
 pub fn scaling_ctx(s: &ScalingReport) -> ScalingCtx {
+    let mut chain_notes = Notes::default();
     let chains = s
         .chains
         .iter()
         .map(|c| {
-            let table = Table::of(&c.steps, |st, notes| {
+            let table = Table::sharing(&c.steps, &mut chain_notes, |st, notes| {
                 vec![
-                    st.step.clone(),
-                    st.at.map_or_else(|| "n/a".to_string(), time),
+                    Md::text(&st.step),
+                    Md::text(st.at.map_or_else(|| "n/a".to_string(), time)),
                     notes.cell(&st.delay),
                 ]
             });
             ChainCtx {
-                title: format!(
+                title: Md::text(format!(
                     "{}→{} pods{}",
                     c.from,
                     c.to,
                     c.phase
                         .as_ref()
                         .map_or(String::new(), |p| format!(" during {p}"))
-                ),
+                )),
                 table,
             }
         })
         .collect();
     let opt_pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1} %"));
-    let cpu = Table {
-        rows: s
-            .cpu_by_replicas
+    let cpu = Table::plain(s.cpu_by_replicas.iter().map(|c| {
+        vec![
+            c.replicas.to_string(),
+            c.samples.to_string(),
+            opt_pct(c.mean_pct),
+            opt_pct(c.p95_pct),
+        ]
+    }));
+    let events = Table::plain(s.events.iter().map(|e| {
+        vec![
+            time(e.at),
+            e.kind.clone(),
+            e.reason.clone(),
+            e.object.clone(),
+            e.message.clone(),
+            e.count.to_string(),
+        ]
+    }));
+    let memory = Table::plain(
+        s.soak_memory
             .iter()
-            .map(|c| {
-                vec![
-                    c.replicas.to_string(),
-                    c.samples.to_string(),
-                    opt_pct(c.mean_pct),
-                    opt_pct(c.p95_pct),
-                ]
-            })
-            .collect(),
-        notes: String::new(),
-    };
-    let events = Table {
-        rows: s
-            .events
+            .map(|m| vec![m.minute.format("%H:%M").to_string(), format::bytes(m.bytes)]),
+    );
+    let restarts = Table::plain(
+        s.restarts
             .iter()
-            .map(|e| {
-                vec![
-                    time(e.at),
-                    e.kind.clone(),
-                    e.reason.clone(),
-                    e.object.clone(),
-                    e.message.replace('|', "\\|"),
-                    e.count.to_string(),
-                ]
-            })
-            .collect(),
-        notes: String::new(),
-    };
-    let memory = Table {
-        rows: s
-            .soak_memory
-            .iter()
-            .map(|m| vec![m.minute.format("%H:%M").to_string(), format::bytes(m.bytes)])
-            .collect(),
-        notes: String::new(),
-    };
-    let restarts = Table {
-        rows: s
-            .restarts
-            .iter()
-            .map(|(p, n, r)| vec![p.clone(), n.to_string(), r.clone()])
-            .collect(),
-        notes: String::new(),
-    };
+            .map(|(p, n, r)| vec![p.clone(), n.to_string(), r.clone()]),
+    );
     ScalingCtx {
-        headline: s.headline.clone(),
-        bounds: format!(
+        headline: Md::text(&s.headline),
+        bounds: Md::text(format!(
             "HPA: {} replicas, CPU target {}.",
             bounds(s),
             s.cpu_target_pct
                 .map_or("not recorded".to_string(), |t| format!("{t:.0} %"))
-        ),
+        )),
         chains,
+        chain_notes: chain_notes.markdown(),
         cpu,
         events,
         memory,
         restarts,
-        flags: s.flags.clone(),
+        flags: s.flags.iter().map(Md::text).collect(),
     }
 }

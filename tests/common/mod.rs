@@ -37,6 +37,13 @@ window.addEventListener('load', () => {
     alts: imgs.map(i => i.alt),
     tables: document.querySelectorAll('table').length,
     title: document.title,
+    // What a payload from an input would change: a mark on the page, handlers, scripts, links.
+    marked: document.body.hasAttribute('data-pwned'),
+    handlers: [...document.querySelectorAll('*')]
+      .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+    scripts: document.scripts.length,
+    links: [...document.links].map(a => a.href),
+    text: document.body.innerText,
   });
   document.body.appendChild(pre);
 });
@@ -72,5 +79,11 @@ window.addEventListener('load', () => {
         .find("<pre id=\"report-check\">")
         .unwrap_or_else(|| panic!("probe did not run: {dom}"));
     let json = &dom[start + "<pre id=\"report-check\">".len()..];
-    serde_json::from_str(&json[..json.find("</pre>").unwrap()]).unwrap()
+    // The DOM dump writes the text node with `&`, `<`, `>` and U+00A0 as entities.
+    let text = json[..json.find("</pre>").unwrap()]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&");
+    serde_json::from_str(&text).unwrap()
 }

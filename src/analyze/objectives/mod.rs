@@ -146,11 +146,15 @@ fn judge(measured: &Figure, direction: Direction, limit: f64) -> Outcome {
     }
 }
 
+/// The file as the report names it: relative to the session, else its name alone (a mailed
+/// report does not show the machine's folders).
 fn relative(path: &std::path::Path, session: &std::path::Path) -> String {
-    path.strip_prefix(session)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    match path.strip_prefix(session) {
+        Ok(inside) => inside.display().to_string(),
+        Err(_) => path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+    }
 }
 
 #[cfg(test)]
