@@ -17,26 +17,17 @@ pub const EXIT_OBJECTIVE_FAILED: u8 = 4;
 pub const SESSION_OBJECTIVES: &str = "slo.toml";
 
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
-    let session_dir = match &args.session_dir {
-        Some(dir) => dir.clone(),
-        None => session::newest_session(&args.data_root)?,
-    };
     let timer = StageTimer::from_env();
-    let inputs = ingest::load_session(&session_dir)?;
+    let (session_dir, inputs) = match &args.session_dir {
+        Some(dir) => (dir.clone(), ingest::load_session(dir)?),
+        None => newest_usable_session(&args.data_root)?,
+    };
     timer.lap("ingest");
     for problem in &inputs.problems {
-        eprintln!("warning: {problem}");
+        eprintln!("{problem}");
     }
     if !inputs.has_results() {
-        eprintln!(
-            "error: nothing usable in {}: no results file (benchmark_results.json, advanced_test_results_*.json) and no console log of a test run{}",
-            session_dir.display(),
-            if inputs.problems.is_empty() {
-                ""
-            } else {
-                " (see the warnings above)"
-            }
-        );
+        eprintln!("error: {}", nothing_usable(&session_dir, &inputs));
         return Ok(ExitCode::from(EXIT_NOTHING_USABLE));
     }
     let out_dir = args.out.join(&inputs.name);
@@ -111,6 +102,65 @@ fn gate(check: bool, objectives: render::Objectives) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The newest session under `data_root` that holds something usable, said on stderr; newer
+/// ones without (an empty folder left by a `collect` whose command never started) are named
+/// as passed over. When none is usable, the newest is returned for the caller to explain.
+fn newest_usable_session(data_root: &Path) -> Result<(PathBuf, ingest::SessionInputs)> {
+    let candidates = session::sessions_newest_first(data_root)?;
+    let mut passed_over = Vec::new();
+    let mut newest = None;
+    for dir in candidates {
+        let inputs = match ingest::load_session(&dir) {
+            Ok(inputs) => inputs,
+            Err(e) => {
+                passed_over.push(format!("{} ({e:#})", dir.display()));
+                continue;
+            }
+        };
+        if inputs.has_results() {
+            let skipped = if passed_over.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; passed over, nothing usable in: {}",
+                    passed_over.join(", ")
+                )
+            };
+            eprintln!(
+                "note: no session folder given: building {}, the newest under {} with results{skipped}",
+                dir.display(),
+                data_root.display()
+            );
+            return Ok((dir, inputs));
+        }
+        passed_over.push(dir.display().to_string());
+        newest.get_or_insert((dir, inputs));
+    }
+    newest.with_context(|| {
+        format!(
+            "no readable session folder under {}: {}",
+            data_root.display(),
+            passed_over.join(", ")
+        )
+    })
+}
+
+/// What a folder with nothing usable lacked, in terms of the files the user has.
+fn nothing_usable(dir: &Path, inputs: &ingest::SessionInputs) -> String {
+    let found = if inputs.problems.is_empty() {
+        "it holds none of these".to_string()
+    } else {
+        format!(
+            "none of its files could be used ({} problem(s) above)",
+            inputs.problems.len()
+        )
+    };
+    format!(
+        "nothing usable in {}: expected the test scripts' results (benchmark_results.json, a list of scenarios; advanced_test_results_*.json, an object with a spike, stress or soak key), their console output saved as *.log, or a `report collect` recording (hpa.jsonl, ...); {found}",
+        dir.display()
+    )
 }
 
 fn print_outcome(

@@ -59,9 +59,8 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::All)]
     pub format: OutputFormat,
 
-    /// Folder with report.md.tera (and optionally report.html.tera) overriding the built-in
-    /// templates.
-    #[arg(long)]
+    /// Folder with report.md.tera and/or report.html.tera overriding the built-in templates.
+    #[arg(long, value_parser = parse_templates_dir)]
     pub templates: Option<PathBuf>,
 
     /// Chart size in pixels, WIDTHxHEIGHT.
@@ -162,21 +161,42 @@ pub struct SimArgs {
 
 /// Parses `1920x1080` into (width, height), refusing sizes too small to hold a chart.
 pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    const EXAMPLE: &str = "WIDTHxHEIGHT in pixels, such as 1920x1080";
     let (w, h) = text
         .split_once(['x', 'X'])
-        .ok_or_else(|| format!("expected WIDTHxHEIGHT such as 1920x1080, got {text:?}"))?;
+        .ok_or_else(|| format!("expected {EXAMPLE}"))?;
     let parse = |s: &str| {
         s.trim()
             .parse::<u32>()
-            .map_err(|_| format!("{s:?} is not a whole number of pixels"))
+            .map_err(|_| format!("{s:?} is not a whole number of pixels; expected {EXAMPLE}"))
     };
     let (w, h) = (parse(w)?, parse(h)?);
     if !(320..=8000).contains(&w) || !(240..=8000).contains(&h) {
         return Err(format!(
-            "chart size {w}x{h} is outside 320x240 ..= 8000x8000"
+            "{w}x{h} cannot hold a readable chart: the width must be 320 to 8000 pixels and the height 240 to 8000 (slides: 1920x1080)"
         ));
     }
     Ok((w, h))
+}
+
+/// A `--templates` folder must exist and hold at least one of the two templates: a mistyped
+/// path would otherwise silently give the built-in report.
+pub fn parse_templates_dir(text: &str) -> Result<PathBuf, String> {
+    let dir = PathBuf::from(text);
+    if !dir.is_dir() {
+        return Err(format!(
+            "{text} is not a folder; pass the folder that holds your report.md.tera and/or report.html.tera (start from templates/)"
+        ));
+    }
+    if !["report.md.tera", "report.html.tera"]
+        .iter()
+        .any(|name| dir.join(name).is_file())
+    {
+        return Err(format!(
+            "{text} holds neither report.md.tera nor report.html.tera (start from a copy of templates/)"
+        ));
+    }
+    Ok(dir)
 }
 
 #[derive(Debug, Args)]
@@ -365,7 +385,10 @@ mod tests {
         assert_eq!(parse_size("1920x1080"), Ok((1920, 1080)));
         assert_eq!(parse_size("800X600"), Ok((800, 600)));
         assert!(parse_size("1920").is_err());
-        assert!(parse_size("10x10").is_err());
+        assert_eq!(
+            parse_size("10x10"),
+            Err("10x10 cannot hold a readable chart: the width must be 320 to 8000 pixels and the height 240 to 8000 (slides: 1920x1080)".into())
+        );
         assert!(parse_size("axb").is_err());
     }
 

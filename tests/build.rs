@@ -323,7 +323,7 @@ fn broken_files_are_named_with_their_place_and_the_rest_still_reports() {
     for expected in [
         "advanced_test_results_20261126_100000.json: line 1, column 1: not JSON: expected `[` or `{`",
         "advanced_test_results_20261126_100001.json: line 1, column 42: truncated JSON",
-        "advanced_test_results_20261126_100002.json: line 1, column 36: unexpected shape at stress.breaking_point",
+        "advanced_test_results_20261126_100002.json: line 1, column 36: at $.stress.breaking_point: the text \"high\" where a number was expected; file skipped",
         "advanced_test_results_20261126_100003.json: line 1, column 1: empty file",
         "advanced_test_results_20261126_100004.json: $.spike.baseline_results: successful (12) is greater than total (10)",
         "advanced_test_results_20261126_100004.json: $.spike.spike_results.avg_latency: latency -4 is negative",

@@ -5,6 +5,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::theme::{FONT, INK, PALETTE, Sizes, chart_builder, draw_legend, style_mesh};
+use super::validate::axis;
 
 pub struct Series {
     pub name: String,
@@ -49,7 +50,7 @@ impl GroupedBars<'_> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let n = self.groups.len().max(1) as f64;
         let mut chart = chart_builder(area, self.title, sizes, 4)
-            .build_cartesian_2d(0.0..n, 0.0..self.top())
+            .build_cartesian_2d(axis(0.0, n)?, axis(0.0, self.top())?)
             .map_err(err)?;
         let mut mesh = chart.configure_mesh();
         style_mesh(&mut mesh, sizes);

@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::theme::{FONT, INK, PALETTE, Sizes, chart_builder, draw_legend_at, style_mesh};
+use super::validate::axis;
 use crate::analyze::scaling::ScalingReport;
 use crate::analyze::soak::SoakReport;
 use crate::analyze::stress::StressReport;
@@ -48,9 +49,9 @@ pub fn stress_curve<DB: DrawingBackend>(
         .collect();
     let mut chart = chart_builder(area, &format!("{}: degradation curve", s.label), sizes, 3)
         .right_y_label_area_size(sizes.label * 4)
-        .build_cartesian_2d(0.0..x_max, 0.0..lat_max)
+        .build_cartesian_2d(axis(0.0, x_max)?, axis(0.0, lat_max)?)
         .map_err(err)?
-        .set_secondary_coord(0.0..x_max, 0.0..110.0);
+        .set_secondary_coord(axis(0.0, x_max)?, 0.0..110.0);
     let mut mesh = chart.configure_mesh();
     style_mesh(&mut mesh, sizes);
     mesh.x_desc("target rate (req/s)")
@@ -223,9 +224,9 @@ pub fn soak_stability<DB: DrawingBackend>(
         3,
     )
     .right_y_label_area_size(sizes.label * 4)
-    .build_cartesian_2d(0.5..x_max, 0.0..y_max)
+    .build_cartesian_2d(axis(0.5, x_max)?, axis(0.0, y_max)?)
     .map_err(err)?
-    .set_secondary_coord(0.5..x_max, 0.0..mem_max);
+    .set_secondary_coord(axis(0.5, x_max)?, axis(0.0, mem_max)?);
     let mut mesh = chart.configure_mesh();
     style_mesh(&mut mesh, sizes);
     let x_desc = if s.clock_minutes.is_empty() {

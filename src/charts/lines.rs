@@ -4,6 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::theme::{PALETTE, Sizes, chart_builder, draw_legend, style_mesh};
+use super::validate::axis;
 
 pub struct Line {
     pub name: String,
@@ -45,7 +46,7 @@ impl LineChart<'_> {
             * 1.15;
         let y_top = if y_top > 0.0 { y_top } else { 1.0 };
         let mut chart = chart_builder(area, self.title, sizes, 3)
-            .build_cartesian_2d(x0..x1, 0.0..y_top)
+            .build_cartesian_2d(axis(x0, x1)?, axis(0.0, y_top)?)
             .map_err(err)?;
         let mut mesh = chart.configure_mesh();
         style_mesh(&mut mesh, sizes);

@@ -6,6 +6,7 @@ pub mod curves;
 pub mod lines;
 pub mod scaling;
 pub mod theme;
+pub mod validate;
 
 use std::path::Path;
 
@@ -107,27 +108,41 @@ where
     F: FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>, Sizes) -> Result<(), String>,
 {
     let path = dir.join(file);
-    let root = BitMapBackend::new(&path, size).into_drawing_area();
-    root.fill(&theme::BACKGROUND).map_err(|e| e.to_string())?;
-    draw(&root, Sizes::for_height(size.1))?;
-    root.present()
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let drawn = {
+        let root = BitMapBackend::new(&path, size).into_drawing_area();
+        root.fill(&theme::BACKGROUND)
+            .map_err(|e| e.to_string())
+            .and_then(|()| draw(&root, Sizes::for_height(size.1)))
+            .and_then(|()| {
+                root.present()
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            })
+    };
+    // A chart that failed halfway is not left behind looking like a drawn one.
+    if drawn.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    drawn
 }
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
-/// A chart drawn from `subject` when there is one, else listed as not drawn with `missing`.
+/// A chart drawn from `subject` when there is one and its data pass `check`, else listed as
+/// not drawn with `missing` or the check's reason.
 fn chart_of<T>(
     (dir, size): (&Path, (u32, u32)),
     (file, title): (&str, &str),
-    subject: Option<T>,
-    missing: &str,
+    (subject, missing): (Option<T>, &str),
+    check: impl FnOnce(&T) -> Result<(), String>,
     caption: impl FnOnce(&T) -> String,
     draw: impl FnOnce(&Area, Sizes, &T) -> Result<(), String>,
 ) -> ChartOutcome {
     let Some(subject) = subject else {
         return outcome(file, title, Ok(()), String::new(), Some(missing.into()));
     };
+    if let Err(why) = check(&subject) {
+        return outcome(file, title, Ok(()), caption(&subject), Some(why));
+    }
     let result = png(dir, file, size, |area, sizes| draw(area, sizes, &subject));
     outcome(file, title, result, caption(&subject), None)
 }
@@ -143,6 +158,9 @@ fn bar_chart(
     let title = spec.title.to_string();
     if !spec.has_data() {
         return outcome(file, &title, Ok(()), caption, Some(missing.to_string()));
+    }
+    if let Err(why) = validate::bars(&spec) {
+        return outcome(file, &title, Ok(()), caption, Some(why));
     }
     let result = png(dir, file, size, |area, sizes| spec.draw(area, sizes));
     outcome(file, &title, result, caption, None)
@@ -322,6 +340,9 @@ fn stress_steps(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         format: secs,
         y_max: None,
     };
+    if let Err(why) = validate::bars(&rates).and_then(|()| validate::bars(&latency)) {
+        return outcome(file, title, Ok(()), stress.headline.clone(), Some(why));
+    }
     let result = png(dir, file, size, |area, sizes| {
         let (top, bottom) = area.split_vertically(size.1 / 2);
         rates.draw(&top, sizes)?;
@@ -369,6 +390,9 @@ fn soak_minutes(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         ],
         band: mean.map(|m| (m * 0.9, m * 1.1, "±10 % of the overall average".to_string())),
     };
+    if let Err(why) = validate::lines(&chart) {
+        return outcome(file, title, Ok(()), soak.verdict.clone(), Some(why));
+    }
     let result = png(dir, file, size, |area, sizes| chart.draw(area, sizes));
     outcome(file, title, result, soak.verdict.clone(), None)
 }
@@ -452,10 +476,13 @@ fn latency_over_time(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOut
                 lines: lower,
                 band: None,
             };
-            let result = png(dir, &file, size, |area, sizes| {
-                let (top, bottom) = area.split_vertically(size.1 * 3 / 5);
-                latency.draw(&top, sizes)?;
-                completed.draw(&bottom, sizes)
+            let checked = validate::lines(&latency).and_then(|()| validate::lines(&completed));
+            let result = checked.and_then(|()| {
+                png(dir, &file, size, |area, sizes| {
+                    let (top, bottom) = area.split_vertically(size.1 * 3 / 5);
+                    latency.draw(&top, sizes)?;
+                    completed.draw(&bottom, sizes)
+                })
             });
             let caption = format!(
                 "Exact p50/p95/p99 per {} s window from {} per-request records ({}).",
@@ -490,8 +517,11 @@ fn cluster_charts(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcom
     let timeline = chart_of(
         (dir, size),
         ("scaling_timeline.png", "Scaling timeline"),
-        (!s.hpa.is_empty()).then_some(s),
-        "no HPA readings (hpa.jsonl)",
+        (
+            (!s.hpa.is_empty()).then_some(s),
+            "no HPA readings (hpa.jsonl)",
+        ),
+        |s| validate::scaling_timeline(s, &a.phases),
         |s| s.headline.clone(),
         |area, sizes, s| scaling::scaling_timeline(area, sizes, s, &a.phases),
     );
@@ -506,8 +536,8 @@ fn cluster_charts(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcom
     let memory = chart_of(
         (dir, size),
         ("pod_memory.png", "Memory per pod"),
-        scaling::pod_memory(s),
-        "no pod metrics (pod_metrics.jsonl)",
+        (scaling::pod_memory(s), "no pod metrics (pod_metrics.jsonl)"),
+        validate::lines,
         |_| "Each pod's memory as metrics-server reported it.".into(),
         |area, sizes, chart| chart.draw(area, sizes),
     );
@@ -518,10 +548,13 @@ fn stress_curve(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
     chart_of(
         (dir, size),
         ("stress_curve.png", "Stress test: degradation curve"),
-        a.stresses
-            .iter()
-            .find(|s| s.steps.iter().any(|st| st.avg.is_known())),
-        "no stress step with latency figures (they are only in the console log)",
+        (
+            a.stresses
+                .iter()
+                .find(|s| s.steps.iter().any(|st| st.avg.is_known())),
+            "no stress step with latency figures (they are only in the console log)",
+        ),
+        |stress| validate::stress_curve(stress),
         |stress| stress.headline.clone(),
         |area, sizes, stress| curves::stress_curve(area, sizes, stress, a.scaling.as_ref()),
     )
@@ -531,10 +564,13 @@ fn soak_stability(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
     chart_of(
         (dir, size),
         ("soak_stability.png", "Soak test: stability per minute"),
-        a.soaks
-            .iter()
-            .find(|s| !s.minutes.is_empty() || !s.clock_minutes.is_empty()),
-        "no soak test with per-minute figures",
+        (
+            a.soaks
+                .iter()
+                .find(|s| !s.minutes.is_empty() || !s.clock_minutes.is_empty()),
+            "no soak test with per-minute figures",
+        ),
+        |soak| validate::soak_stability(soak, a.scaling.as_ref()),
         |soak| soak.verdict.clone(),
         |area, sizes, soak| curves::soak_stability(area, sizes, soak, a.scaling.as_ref()),
     )

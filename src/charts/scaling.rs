@@ -10,6 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::bars::{GroupedBars, Series};
 use super::lines::{Line, LineChart};
 use super::theme::{FONT, INK, PALETTE, Sizes, chart_builder, draw_legend_at, style_mesh};
+use super::validate::axis;
 use crate::analyze::phases::ClockPhase;
 use crate::analyze::scaling::ScalingReport;
 
@@ -95,9 +96,9 @@ pub fn scaling_timeline<DB: DrawingBackend>(
         3,
     )
     .right_y_label_area_size(sizes.label * 4)
-    .build_cartesian_2d(0.0..end, 0.0..max_pods)
+    .build_cartesian_2d(axis(0.0, end)?, axis(0.0, max_pods)?)
     .map_err(err)?
-    .set_secondary_coord(0.0..end, 0.0..cpu_top);
+    .set_secondary_coord(axis(0.0, end)?, axis(0.0, cpu_top)?);
     let clock = |x: &f64| {
         (origin + chrono::TimeDelta::milliseconds((*x * 1000.0) as i64))
             .format("%H:%M:%S")

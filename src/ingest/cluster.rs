@@ -189,7 +189,7 @@ fn read_optional<T: DeserializeOwned>(
     problems: &mut Vec<Problem>,
 ) -> Vec<T> {
     let path = dir.join(name);
-    if !path.exists() {
+    if !super::is_readable_input(&path, problems) {
         return Vec::new();
     }
     recording.files.push(name.to_string());

@@ -51,6 +51,9 @@ pub fn replace_python_non_finite(text: &str) -> (String, usize) {
     (out, replaced)
 }
 
+/// Why a JSON file that is no results file is left alone, with what a results file looks like.
+const NOT_RESULTS: &str = "not a results file of the test scripts (benchmark_results.json is a list of scenario objects with `scenario`, `total_requests`, ...; advanced_test_results_*.json an object with a `spike`, `stress` or `soak` key); ignored";
+
 /// Reads one `.json` file of the session. `Ok(None)` when it is JSON but not a results file of
 /// the scripts (reported as a note); `Err` with the file and place when it cannot be used.
 pub(super) fn read_results_file(
@@ -91,17 +94,24 @@ pub(super) fn parse_results_bytes(
     }
     let shape = text.trim_start().as_bytes().first().copied();
     let parsed = match shape {
-        Some(b'[') => parse::<Vec<BasicScenario>>(path, &text).map(|mut scenarios| {
+        Some(b'[') => {
+            let mut scenarios = parse::<Vec<BasicScenario>>(path, &text)?;
+            // Any list of objects parses (every field is optional): one whose objects hold none
+            // of the scripts' keys is some other file.
+            if !scenarios.is_empty() && scenarios.iter().all(|s| *s == BasicScenario::default()) {
+                problems.push(Problem::note(path, "", NOT_RESULTS));
+                return Ok(None);
+            }
             scenarios.retain_mut(|s| {
                 let place = format!("$[{}]", s.scenario.as_deref().unwrap_or("?"));
                 s.validate(path, &place, problems)
             });
             Parsed::Basic(scenarios)
-        })?,
+        }
         Some(b'{') => {
             let mut file = parse::<AdvancedFile>(path, &text)?;
             if file.spike.is_none() && file.stress.is_none() && file.soak.is_none() {
-                problems.push(Problem::note(path, "", "JSON object without a spike, stress or soak key: not a results file of the test scripts; ignored"));
+                problems.push(Problem::note(path, "", NOT_RESULTS));
                 return Ok(None);
             }
             validate_advanced(&mut file, path, problems);
@@ -151,9 +161,79 @@ fn explain<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Problem {
     } else if inner.is_syntax() {
         format!("not valid JSON: {inner}")
     } else {
-        format!("unexpected shape at {}: {inner}", error.path())
+        let json_path = match error.path().to_string() {
+            p if p == "." => "$".to_string(),
+            p if p.starts_with('[') => format!("${p}"),
+            p => format!("$.{p}"),
+        };
+        format!("at {json_path}: {}", plain_shape_error(inner))
     };
     Problem::skipped(path, place, what)
+}
+
+/// serde's "invalid type: string \"many\", expected u64 at line 1 column 47" in the user's terms:
+/// `the text "many" where a whole number (0 or more) was expected`.
+fn plain_shape_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    // serde_json appends the place, which the problem already names.
+    let text = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |i| &text[..i]);
+    let Some((found, expected)) = text
+        .strip_prefix("invalid type: ")
+        .or_else(|| text.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "))
+    else {
+        return text.to_string();
+    };
+    format!(
+        "{} where {} was expected",
+        found_in_words(found),
+        expected_in_words(expected)
+    )
+}
+
+fn found_in_words(found: &str) -> String {
+    let literal = |prefix: &str| found.strip_prefix(prefix).map(|v| v.trim_matches('`'));
+    if let Some(v) = literal("integer ").or_else(|| literal("floating point ")) {
+        format!("the number {v}")
+    } else if let Some(v) = found.strip_prefix("string ") {
+        format!("the text {v}")
+    } else if let Some(v) = literal("boolean ") {
+        format!("the value {v}")
+    } else {
+        match found {
+            "map" => "an object".into(),
+            "sequence" => "a list".into(),
+            "null" | "unit value" => "null".into(),
+            other => other.into(),
+        }
+    }
+}
+
+fn expected_in_words(expected: &str) -> &'static str {
+    match expected {
+        "u64" | "u32" | "usize" => "a whole number (0 or more)",
+        "i64" | "i32" => "a whole number",
+        "f64" | "f32" => "a number",
+        "a boolean" | "bool" => "true or false",
+        "a string" => "text in quotes",
+        "struct BasicScenario" => {
+            "a scenario object of benchmark_results.json ({\"scenario\": ..., \"total_requests\": ..., ...})"
+        }
+        "struct Analysis" => {
+            "an analysis object ({\"total\": ..., \"successful\": ..., \"avg_latency\": ..., ...})"
+        }
+        "struct AdvancedFile" => "an object with a spike, stress or soak key",
+        "struct SpikeResult" | "struct StressResult" | "struct SoakResult" => {
+            "an object of the test's results"
+        }
+        "a sequence" | "a list of per-request records" => "a list",
+        other if other.starts_with("struct ") || other.starts_with("a ") => {
+            "an object of another shape"
+        }
+        _ => "another kind of value",
+    }
 }
 
 fn validate_advanced(file: &mut AdvancedFile, path: &Path, problems: &mut Vec<Problem>) {
@@ -167,10 +247,20 @@ fn validate_advanced(file: &mut AdvancedFile, path: &Path, problems: &mut Vec<Pr
                 a.validate(path, &format!("$.spike.{key}"), problems);
             }
         }
-        note_records(&spike.all_results, path, "$.spike.all_results", problems);
+        note_records(
+            &mut spike.all_results,
+            path,
+            "$.spike.all_results",
+            problems,
+        );
     }
     if let Some(stress) = file.stress.as_mut() {
-        note_records(&stress.all_results, path, "$.stress.all_results", problems);
+        note_records(
+            &mut stress.all_results,
+            path,
+            "$.stress.all_results",
+            problems,
+        );
     }
     if let Some(soak) = file.soak.as_mut() {
         if let Some(a) = soak.overall_analysis.as_mut() {
@@ -179,16 +269,24 @@ fn validate_advanced(file: &mut AdvancedFile, path: &Path, problems: &mut Vec<Pr
         for (i, chunk) in soak.per_minute_chunks.iter_mut().enumerate() {
             chunk.validate(path, &format!("$.soak.per_minute_chunks[{i}]"), problems);
         }
-        note_records(&soak.all_results, path, "$.soak.all_results", problems);
+        note_records(&mut soak.all_results, path, "$.soak.all_results", problems);
     }
 }
 
 fn note_records(
-    records: &super::records::RequestColumns,
+    records: &mut super::records::RequestColumns,
     path: &Path,
     place: &str,
     problems: &mut Vec<Problem>,
 ) {
+    let left_out = records.leave_out_implausible_times();
+    if let Some((row, _)) = left_out.first() {
+        problems.push(Problem::value_ignored(
+            path,
+            format!("{place}[{row}].timestamp"),
+            implausible_times_message(&left_out),
+        ));
+    }
     for (count, what) in [
         (
             records.dropped,
@@ -211,6 +309,26 @@ fn note_records(
             ));
         }
     }
+}
+
+/// `2 record(s) with an end time more than 7 days from the median ...: [5] 0001-01-01 00:00:00, ...`
+pub(super) fn implausible_times_message(left_out: &[(usize, i64)]) -> String {
+    let shown: Vec<String> = left_out
+        .iter()
+        .take(3)
+        .map(|(row, t)| {
+            let when = chrono::DateTime::from_timestamp_micros(*t)
+                .map_or_else(|| format!("{t} µs"), |d| d.naive_utc().to_string());
+            format!("[{row}] {when}")
+        })
+        .collect();
+    let more = if left_out.len() > 3 { ", ..." } else { "" };
+    format!(
+        "{} record(s) with an end time more than {} days from the median end time of the list kept without a time: {}{more}",
+        left_out.len(),
+        super::records::MAX_DAYS_FROM_MEDIAN,
+        shown.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -266,5 +384,25 @@ mod tests {
 
         let p = problem_for("");
         assert_eq!(p.message, "empty file");
+    }
+
+    #[test]
+    fn shape_errors_are_told_in_the_users_terms_not_serdes() {
+        let p = problem_for("{\"spike\": {\"baseline_results\": {\"total\": \"many\"}}}");
+        assert_eq!(p.place, "line 1, column 47");
+        assert_eq!(
+            p.message,
+            "at $.spike.baseline_results.total: the text \"many\" where a whole number (0 or more) was expected"
+        );
+        let p = problem_for("[1, 2]");
+        assert_eq!(
+            p.message,
+            "at $[0]: the number 1 where a scenario object of benchmark_results.json ({\"scenario\": ..., \"total_requests\": ..., ...}) was expected"
+        );
+        let p = problem_for("{\"soak\": {\"per_minute_chunks\": [true]}}");
+        assert_eq!(
+            p.message,
+            "at $.soak.per_minute_chunks[0]: the value true where an analysis object ({\"total\": ..., \"successful\": ..., \"avg_latency\": ..., ...}) was expected"
+        );
     }
 }

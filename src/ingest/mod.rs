@@ -160,7 +160,15 @@ pub fn load_session(dir: &Path) -> Result<SessionInputs> {
     }
     let session = SessionDir::new(dir);
     let mut problems = Vec::new();
-    let manifest = match session.read_manifest() {
+    let manifest_path = session.file(files::MANIFEST);
+    let manifest = match manifest_path
+        .exists()
+        .then(|| is_readable_input(&manifest_path, &mut problems))
+    {
+        Some(false) => Ok(None),
+        _ => session.read_manifest(),
+    };
+    let manifest = match manifest {
         Ok(m) => m,
         Err(e) => {
             problems.push(Problem::skipped(
@@ -247,12 +255,14 @@ fn discover(dir: &Path, problems: &mut Vec<Problem>) -> Result<(Vec<PathBuf>, Ve
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if path.is_dir() || name == files::MANIFEST {
+        let is_json = name.ends_with(".json") && name != files::MANIFEST;
+        let is_log = name.ends_with(".log");
+        if !(is_json || is_log) || !is_readable_input(&path, problems) {
             continue;
         }
-        if name.ends_with(".json") {
+        if is_json {
             json_files.push(path);
-        } else if name.ends_with(".log") {
+        } else {
             logs.push(path);
         }
     }
@@ -266,7 +276,9 @@ fn discover(dir: &Path, problems: &mut Vec<Problem>) -> Result<(Vec<PathBuf>, Ve
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             match name.split_once("__") {
-                Some((_, original)) if original.ends_with(".json") => {
+                Some((_, original))
+                    if original.ends_with(".json") && is_readable_input(&path, problems) =>
+                {
                     newest.insert(original.to_string(), path);
                 }
                 _ => problems.push(Problem::note(
@@ -279,6 +291,21 @@ fn discover(dir: &Path, problems: &mut Vec<Problem>) -> Result<(Vec<PathBuf>, Ve
         json_files.extend(newest.into_values());
     }
     Ok((json_files, logs))
+}
+
+/// Whether `path` is an input to read: a regular file (or a link to one). Anything else with an
+/// input's name is a warning and never opened: a FIFO would block the read for ever, a folder
+/// named like a results file is a mistake worth telling.
+pub(crate) fn is_readable_input(path: &Path, problems: &mut Vec<Problem>) -> bool {
+    let why = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => return true,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return false,
+        Ok(m) if m.is_dir() => "is a folder, named like an input file".to_string(),
+        Ok(_) => "is not a regular file (a pipe, socket or device), so it is not read".to_string(),
+        Err(e) => format!("cannot be read: {e}"),
+    };
+    problems.push(Problem::skipped(path, "", why));
+    false
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -630,7 +657,12 @@ fn spike_run(
         // all_results holds the phases back to back, each `total` records long.
         let count = analysis.as_ref().and_then(|a| a.total).map(|t| t as usize);
         let phase_records = match count {
-            Some(n) if !records.is_empty() && offset + n <= records.len() => {
+            Some(n)
+                if !records.is_empty()
+                    && offset
+                        .checked_add(n)
+                        .is_some_and(|end| end <= records.len()) =>
+            {
                 let slice = records.slice(offset, offset + n);
                 offset += n;
                 Some(slice)

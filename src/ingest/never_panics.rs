@@ -105,3 +105,147 @@ proptest! {
         prop_assert_eq!(out, text);
     }
 }
+
+/// A number token as a results file may hold it: Python's non-finite tokens, extremes of f64,
+/// a 400-digit integer, or an ordinary value.
+fn absurd_number() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<f64>().prop_map(|v| if v.is_finite() {
+            format!("{v:?}")
+        } else {
+            "NaN".into()
+        }),
+        prop::sample::select(vec![
+            "1.7e308".to_string(),
+            "-1.7e308".to_string(),
+            "5e-324".to_string(),
+            "Infinity".to_string(),
+            "-Infinity".to_string(),
+            "NaN".to_string(),
+            "0".to_string(),
+            "9".repeat(400),
+        ]),
+        (0.0..100.0f64).prop_map(|v| format!("{v:?}")),
+    ]
+}
+
+/// A count: u64 extremes as well as ordinary ones.
+fn absurd_count() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<u64>().prop_map(|v| v.to_string()),
+        Just(u64::MAX.to_string()),
+        (0u64..1000).prop_map(|v| v.to_string()),
+    ]
+}
+
+/// An end time: the years 1 and 9999, beyond chrono's range, random years, or near the bulk.
+fn absurd_timestamp() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "0001-01-01T00:00:00".to_string(),
+            "9999-12-31T23:59:59.999999".to_string(),
+            "+200000-01-01T00:00:00".to_string(),
+            "-200000-01-01T00:00:00".to_string(),
+            "1970-01-01T00:00:00".to_string(),
+        ]),
+        (1i32..9999, 1u32..13, 1u32..29)
+            .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}T12:00:00")),
+        (0u32..3600).prop_map(|s| format!("2026-11-26T16:{:02}:{:02}.5", s / 60, s % 60)),
+    ]
+}
+
+fn analysis_json(numbers: &[String], counts: &[String]) -> String {
+    format!(
+        r#"{{"total": {}, "successful": {}, "failed": {}, "success_rate": {}, "avg_latency": {}, "p95_latency": {}, "p99_latency": {}, "median_latency": {}}}"#,
+        counts[0], counts[1], counts[2], numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]
+    )
+}
+
+fn records_json(records: &[(bool, String, String)]) -> String {
+    let items: Vec<String> = records
+        .iter()
+        .map(|(ok, latency, stamp)| {
+            format!(
+                r#"{{"success": {ok}, "latency": {latency}, "tokens": 5, "timestamp": "{stamp}"}}"#
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+/// A `--type all` results file and a stress console log, every number and time stamp absurd.
+fn absurd_session() -> impl Strategy<Value = (String, String, String)> {
+    let numbers = prop::collection::vec(absurd_number(), 12);
+    let counts = prop::collection::vec(absurd_count(), 6);
+    let records =
+        prop::collection::vec((any::<bool>(), absurd_number(), absurd_timestamp()), 0..40);
+    let rates = prop::collection::vec(absurd_number(), 1..4);
+    (numbers, counts, records, rates).prop_map(|(n, c, r, rates)| {
+        let file = format!(
+            r#"{{"spike": {{"baseline_results": {}, "spike_results": {}, "recovery_results": {{}}, "all_results": {}}},
+               "stress": {{"breaking_point": {}, "max_tested": {}, "all_results": {}}},
+               "soak": {{"duration_minutes": {}, "target_rps": {}, "overall_analysis": {}, "per_minute_chunks": [{}, {}], "all_results": {}}}}}"#,
+            analysis_json(&n[0..5], &c[0..3]),
+            analysis_json(&n[5..10], &c[3..6]),
+            records_json(&r),
+            n[10], n[11], records_json(&r),
+            n[0], n[1],
+            analysis_json(&n[2..7], &c[0..3]),
+            analysis_json(&n[7..12], &c[3..6]),
+            analysis_json(&n[0..5], &c[1..4]),
+            records_json(&r),
+        );
+        let mut log = String::from("2026-11-26T16:41:05.270217+00:00\t💪 STRESS TEST\n");
+        for (i, rate) in rates.iter().enumerate() {
+            log.push_str(&format!(
+                "2026-11-26T16:4{i}:05.270217+00:00\t📈 Testing {rate} req/s for 60s...\n\
+                 2026-11-26T16:4{i}:59.270217+00:00\t  Success rate: {rate}%\n\
+                 2026-11-26T16:4{i}:59.370217+00:00\t  Avg latency: {rate}s\n"
+            ));
+        }
+        let soak_log = format!(
+            "2026-11-26T16:47:56.991812+00:00\t⏱️  SOAK TEST (ENDURANCE)\n\
+             2026-11-26T16:47:56.991835+00:00\tLoad: {} req/s\n\
+             2026-11-26T16:49:57.185004+00:00\t📊 Degradation Analysis (per minute):\n\
+             2026-11-26T16:49:57.185255+00:00\t1          {}           {}           {}          %\n\
+             2026-11-26T16:49:57.185495+00:00\t2          inf           inf           100.0          %\n",
+            n[3], n[4], n[5], n[6]
+        );
+        (file, log, soak_log)
+    })
+}
+
+/// Runs ingest, analysis and every chart on the session in `dir`, in a thread: a case that has
+/// not ended after a minute is a hang and fails (the thread is left spinning; the test fails).
+fn build_within_a_minute(dir: std::path::PathBuf) -> Result<(), String> {
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let inputs = super::load_session(&dir).expect("the folder exists");
+        let analysis = crate::analyze::analyze(&inputs);
+        let out = dir.join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        let charts = crate::charts::draw_all(&analysis, &out, (320, 240));
+        let _ = done.send(charts.len());
+    });
+    match ended.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(_) => Ok(()),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err("did not end within 60 s".into()),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err("panicked".into()),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    #[test]
+    fn absurd_numbers_and_timestamps_go_through_ingest_analysis_and_charts(
+        (file, log, soak_log) in absurd_session()
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("advanced_test_results_20261126_164103.json"), &file).unwrap();
+        std::fs::write(dir.path().join("stress_console.log"), &log).unwrap();
+        std::fs::write(dir.path().join("soak_console.log"), &soak_log).unwrap();
+        let ended = build_within_a_minute(dir.path().to_path_buf());
+        prop_assert!(ended.is_ok(), "{:?} on\n{}\n{}\n{}", ended, file, log, soak_log);
+    }
+}

@@ -11,6 +11,11 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::results::MAX_PLAUSIBLE_LATENCY_S;
 
+/// How far (in days) a request's end time may lie from the median end time of its list: the
+/// guide's longest test runs hours and a whole plan a day, so a week away is a broken clock or
+/// a typo, never a measurement.
+pub const MAX_DAYS_FROM_MEDIAN: i64 = 7;
+
 /// `all_results` as columns. Timestamps are the scripts' zone-less local end times, kept as
 /// microseconds since 1970-01-01 of that local clock; the session's UTC offset is applied later.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,6 +55,30 @@ impl RequestColumns {
             error: self.error[start..end].to_vec(),
             ..Default::default()
         }
+    }
+
+    /// Leaves out the end time (the record stays, without a time) of every row more than
+    /// [`MAX_DAYS_FROM_MEDIAN`] days from the median end time of the list, before any windowing:
+    /// a span of centuries would have polars reserve memory for every window in it. Returns the
+    /// rows left out with their times.
+    pub fn leave_out_implausible_times(&mut self) -> Vec<(usize, i64)> {
+        let mut known: Vec<i64> = self.end_local_us.iter().flatten().copied().collect();
+        if known.is_empty() {
+            return Vec::new();
+        }
+        let middle = known.len() / 2;
+        let median = *known.select_nth_unstable(middle).1;
+        let limit = MAX_DAYS_FROM_MEDIAN.unsigned_abs() * 86_400 * 1_000_000;
+        let mut left_out = Vec::new();
+        for (row, time) in self.end_local_us.iter_mut().enumerate() {
+            if let Some(t) = *time
+                && t.abs_diff(median) > limit
+            {
+                left_out.push((row, t));
+                *time = None;
+            }
+        }
+        left_out
     }
 
     /// Adds `other`'s rows after these.
@@ -258,6 +287,45 @@ mod tests {
         }
         // The space form still parses through the fallback.
         assert!(parse_local_timestamp("2026-11-26 16:50:05").is_some());
+    }
+
+    #[test]
+    fn end_times_a_week_from_the_median_are_left_out_and_the_rest_kept() {
+        let day = 86_400_000_000_i64;
+        let base = parse_local_timestamp("2026-11-26T16:50:05").unwrap();
+        let year_1 = parse_local_timestamp("0001-01-01T00:00:00").unwrap();
+        let year_9999 = parse_local_timestamp("9999-12-31T23:59:59").unwrap();
+        let mut c = RequestColumns {
+            end_local_us: vec![
+                Some(base),
+                Some(year_1),
+                Some(base + 1_000_000),
+                None,
+                Some(base + 7 * day),
+                Some(base + 7 * day + 1),
+                Some(year_9999),
+            ],
+            ..Default::default()
+        };
+        // Known times sorted: year 1, base, base+1 s, base+7 d, base+7 d+1 µs, year 9999; the
+        // median (index 3 of 6) is base+7 d. base is exactly 7 days from it (kept); years 1 and
+        // 9999 are far out.
+        assert_eq!(
+            c.leave_out_implausible_times(),
+            vec![(1, year_1), (6, year_9999)]
+        );
+        assert_eq!(
+            c.end_local_us,
+            vec![
+                Some(base),
+                None,
+                Some(base + 1_000_000),
+                None,
+                Some(base + 7 * day),
+                Some(base + 7 * day + 1),
+                None
+            ]
+        );
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn counts_consistent(
         return Err(format!("successful ({s}) is greater than total ({t})"));
     }
     if let (Some(t), Some(s), Some(f)) = (total, successful, failed)
-        && s + f != t
+        && s.checked_add(f) != Some(t)
     {
         return Err(format!(
             "successful ({s}) + failed ({f}) is not total ({t})"

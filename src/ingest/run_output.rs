@@ -40,7 +40,7 @@ fn read_requests(
 ) -> HashMap<Key, RequestColumns> {
     let path = dir.join(files::REQUESTS);
     let mut groups: HashMap<Key, RequestColumns> = HashMap::new();
-    if !path.exists() {
+    if !super::is_readable_input(&path, problems) {
         return groups;
     }
     let (lines, bad) = match read_jsonl::<RequestLine>(&path) {
@@ -73,6 +73,22 @@ fn read_requests(
         } else {
             Some(l.error.unwrap_or_default())
         });
+    }
+    // In key order, so the warnings come out the same on every build.
+    let mut keys: Vec<Key> = groups.keys().cloned().collect();
+    keys.sort();
+    for (test, phase) in keys {
+        let Some(columns) = groups.get_mut(&(test.clone(), phase.clone())) else {
+            continue;
+        };
+        let left_out = columns.leave_out_implausible_times();
+        if !left_out.is_empty() {
+            problems.push(Problem::value_ignored(
+                &path,
+                format!("records of test {test}, phase {phase}"),
+                super::json::implausible_times_message(&left_out),
+            ));
+        }
     }
     groups
 }

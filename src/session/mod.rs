@@ -77,35 +77,29 @@ impl SessionDir {
     }
 }
 
-/// The session that `report build` picks when given no folder: the most recently modified folder
-/// under `data_root` (a fresh clone has only `data/sample`).
-pub fn newest_session(data_root: &Path) -> Result<PathBuf> {
+/// The session folders under `data_root`, newest first (ties by name, last first). `report
+/// build` with no folder takes the first of them that holds something usable.
+pub fn sessions_newest_first(data_root: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(data_root).with_context(|| {
         format!(
             "no session folder given and {} cannot be read; pass a folder: report build PATH",
             data_root.display()
         )
     })?;
-    let mut best: Option<(std::time::SystemTime, PathBuf)> = None;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if !path.is_dir() {
-            continue;
-        }
-        let modified = session_mtime(&path);
-        if best
-            .as_ref()
-            .is_none_or(|(t, p)| (modified, &path) > (*t, p))
-        {
-            best = Some((modified, path));
-        }
-    }
-    best.map(|(_, p)| p).with_context(|| {
-        format!(
+    let mut sessions: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .map(|path| (session_mtime(&path), path))
+        .collect();
+    sessions.sort_by(|a, b| b.cmp(a));
+    if sessions.is_empty() {
+        anyhow::bail!(
             "no session folder under {}; record one with `report collect` or pass a folder",
             data_root.display()
-        )
-    })
+        );
+    }
+    Ok(sessions.into_iter().map(|(_, path)| path).collect())
 }
 
 /// A session's age is that of its manifest when it has one (a git checkout gives every folder the
