@@ -4,6 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod invocation;
+mod values;
+pub use values::{
+    DURATION_FORMS, duration_text, parse_base_url, parse_duration, parse_percent,
+    parse_positive_duration, parse_rate, parse_scenario,
+};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "report",
@@ -105,12 +112,13 @@ pub struct CollectArgs {
     #[arg(long)]
     pub hpa: Option<String>,
 
-    /// Session name: the recording goes into <data-root>/<name>/. Default: the UTC start time.
-    #[arg(long)]
+    /// Session folder to record into: a path (data/rehearsal, /tmp/s), or a bare name, which
+    /// goes under data/ as with `report run --session`. Default: data/<UTC start time>.
+    #[arg(long, value_name = "DIR")]
     pub session: Option<String>,
 
-    /// How often to sample the HPA and poll pod metrics (metrics.k8s.io has no watch).
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    /// How often to sample the HPA and poll pod metrics (metrics.k8s.io has no watch). Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub interval: std::time::Duration,
 
     /// Results files to copy into the session whenever they appear or change (repeatable).
@@ -118,16 +126,16 @@ pub struct CollectArgs {
     #[arg(long = "results", value_name = "GLOB")]
     pub results: Vec<String>,
 
-    /// Stop after this long (without a command: otherwise until Ctrl-C).
-    #[arg(long, value_parser = parse_duration)]
+    /// Stop after this long (without a command: otherwise until Ctrl-C). Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,
 
-    /// Keep recording this long after the command exits (6m shows the HPA's scale-down).
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    /// Keep recording this long after the command exits (6m shows the HPA's scale-down). Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
     pub linger: std::time::Duration,
 
-    /// Folder that holds the sessions.
-    #[arg(long, default_value = "data")]
+    /// Folder that holds the sessions (old spelling; give --session a path instead).
+    #[arg(long, default_value = "data", hide = true)]
     pub data_root: PathBuf,
 
     /// The load test to run and record (its output passes through unchanged); collect exits
@@ -154,9 +162,28 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
 
-    /// Where to write the kubeconfig and the ground-truth log.
-    #[arg(long, default_value = "sim")]
+    /// Where to write the kubeconfig and the ground-truth log (`--dir` is the old spelling).
+    #[arg(long = "out", alias = "dir", value_name = "DIR", default_value = "sim")]
     pub dir: PathBuf,
+}
+
+impl CollectArgs {
+    /// One spelling for every recorder: `--session` takes the session folder's path (a bare
+    /// name goes under `--data-root`, default data/); collect's recorder takes a root and a name,
+    /// so a path is split into the two here.
+    pub fn with_session_path(mut self) -> Self {
+        let Some(given) = self.session.as_deref().map(std::path::Path::new) else {
+            return self;
+        };
+        if let (Some(parent), Some(name)) = (given.parent(), given.file_name())
+            && !parent.as_os_str().is_empty()
+        {
+            let name = name.to_string_lossy().into_owned();
+            self.data_root = parent.to_path_buf();
+            self.session = Some(name);
+        }
+        self
+    }
 }
 
 /// Parses `1920x1080` into (width, height), refusing sizes too small to hold a chart.
@@ -226,8 +253,9 @@ pub enum RunTest {
 /// Options every test takes.
 #[derive(Debug, Args, Clone)]
 pub struct CommonRunArgs {
-    /// Base URL of the service, e.g. http://34.70.42.27 or http://127.0.0.1:8000.
-    #[arg(long)]
+    /// Base URL of the service, scheme included and no path (that is --path), e.g.
+    /// http://34.70.42.27 or http://127.0.0.1:8000.
+    #[arg(long, value_parser = parse_base_url)]
     pub url: String,
     /// Path of the generation endpoint.
     #[arg(long, default_value = "/chat")]
@@ -238,8 +266,8 @@ pub struct CommonRunArgs {
     /// File of prompts, one per line (blank lines skipped); default: built-in coding prompts.
     #[arg(long)]
     pub prompts: Option<PathBuf>,
-    /// Per-request timeout (e.g. 60s, 500ms, 2m).
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    /// Per-request timeout. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
     pub timeout: std::time::Duration,
     /// Session folder to write into. Default: $REPORT_SESSION if set (as `report collect` sets
     /// it for the command it wraps), else a new folder data/<UTC start time>-<test>.
@@ -267,8 +295,8 @@ pub struct BasicArgs {
     /// Scenarios as REQUESTSxCONCURRENCY, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "5x1,10x2,15x3", value_parser = parse_scenario)]
     pub scenarios: Vec<(u32, u32)>,
-    /// Pause between scenarios.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    /// Pause between scenarios. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub pause: std::time::Duration,
 }
 
@@ -277,19 +305,19 @@ pub struct SpikeArgs {
     #[command(flatten)]
     pub common: CommonRunArgs,
     /// Baseline (and recovery) rate, requests per second.
-    #[arg(long, default_value_t = 2.0, value_parser = parse_rate)]
+    #[arg(long, default_value_t = 2.0, value_parser = parse_rate, allow_negative_numbers = true)]
     pub baseline: f64,
     /// Spike rate, requests per second.
-    #[arg(long, default_value_t = 20.0, value_parser = parse_rate)]
+    #[arg(long, default_value_t = 20.0, value_parser = parse_rate, allow_negative_numbers = true)]
     pub rps: f64,
-    /// Length of the spike.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    /// Length of the spike. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_positive_duration)]
     pub duration: std::time::Duration,
-    /// Length of the baseline phase.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    /// Length of the baseline phase. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_positive_duration)]
     pub baseline_duration: std::time::Duration,
-    /// Length of the recovery phase.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    /// Length of the recovery phase. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_positive_duration)]
     pub recovery_duration: std::time::Duration,
 }
 
@@ -298,22 +326,23 @@ pub struct StressArgs {
     #[command(flatten)]
     pub common: CommonRunArgs,
     /// First step's rate, requests per second.
-    #[arg(long, default_value_t = 1.0, value_parser = parse_rate)]
+    #[arg(long, default_value_t = 1.0, value_parser = parse_rate, allow_negative_numbers = true)]
     pub start: f64,
     /// Highest rate tried.
-    #[arg(long, default_value_t = 50.0, value_parser = parse_rate)]
+    #[arg(long, default_value_t = 50.0, value_parser = parse_rate, allow_negative_numbers = true)]
     pub max: f64,
     /// Rate added at each step.
-    #[arg(long, default_value_t = 5.0, value_parser = parse_rate)]
+    #[arg(long, default_value_t = 5.0, value_parser = parse_rate, allow_negative_numbers = true)]
     pub step: f64,
-    /// Length of each step.
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    /// Length of each step. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
     pub step_duration: std::time::Duration,
-    /// Breaking point: a step whose success rate (percent) falls below this.
-    #[arg(long, default_value_t = 95.0)]
+    /// Breaking point: a step whose success rate falls below this, in percent (95 or 95%; a bare
+    /// 0.95 is refused as ambiguous).
+    #[arg(long, default_value_t = 95.0, value_parser = parse_percent)]
     pub min_success: f64,
-    /// Breaking point: a step whose average latency rises above this.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    /// Breaking point: a step whose average latency rises above this. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_positive_duration)]
     pub max_avg_latency: std::time::Duration,
 }
 
@@ -322,58 +351,11 @@ pub struct SoakArgs {
     #[command(flatten)]
     pub common: CommonRunArgs,
     /// Rate, requests per second.
-    #[arg(long, default_value_t = 5.0, value_parser = parse_rate)]
+    #[arg(long, default_value_t = 5.0, value_parser = parse_rate, allow_negative_numbers = true)]
     pub rps: f64,
-    /// Length of the test.
-    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    /// Length of the test. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_positive_duration)]
     pub duration: std::time::Duration,
-}
-
-/// Parses `30s`, `10m`, `1h`, `500ms`, `1.5s` or a plain number of seconds.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration; write e.g. 30s, 10m, 1h or 500ms"))?;
-    let seconds = match unit.trim() {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?}; use ms, s, m or h"
-            ));
-        }
-    };
-    std::time::Duration::try_from_secs_f64(seconds)
-        .map_err(|_| format!("{text:?} is not a usable duration"))
-}
-
-/// A rate in requests per second: positive and finite.
-pub fn parse_rate(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(rate) if rate > 0.0 && rate.is_finite() && rate <= 1_000_000.0 => Ok(rate),
-        _ => Err(format!(
-            "{text:?} is not a rate; give requests per second above 0, e.g. 2 or 0.5"
-        )),
-    }
-}
-
-/// Parses `10x2` (10 requests, 2 concurrent workers).
-pub fn parse_scenario(text: &str) -> Result<(u32, u32), String> {
-    let bad = || format!("{text:?} is not a scenario; write REQUESTSxCONCURRENCY such as 10x2");
-    let (requests, workers) = text.trim().split_once(['x', 'X']).ok_or_else(bad)?;
-    let requests: u32 = requests.trim().parse().map_err(|_| bad())?;
-    let workers: u32 = workers.trim().parse().map_err(|_| bad())?;
-    if requests == 0 || workers == 0 {
-        return Err(bad());
-    }
-    Ok((requests, workers))
 }
 
 #[cfg(test)]
@@ -393,19 +375,70 @@ mod tests {
     }
 
     #[test]
-    fn run_values_parse_and_reject() {
-        use std::time::Duration;
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert!(parse_duration("ten").is_err());
-        assert!(parse_duration("5d").is_err());
-        assert_eq!(parse_rate("2.5"), Ok(2.5));
-        assert!(parse_rate("0").is_err());
-        assert_eq!(parse_scenario("10x2"), Ok((10, 2)));
-        assert!(parse_scenario("10").is_err());
-        assert!(parse_scenario("0x2").is_err());
+    fn every_recorder_takes_the_session_folder_as_a_path_and_old_spellings_still_work() {
+        let collect = |argv: &[&str]| {
+            let cli = Cli::try_parse_from([&["report", "collect"][..], argv].concat()).unwrap();
+            let Command::Collect(args) = cli.command else {
+                panic!("not collect")
+            };
+            let args = args.with_session_path();
+            (args.data_root, args.session)
+        };
+        let split = |root: &str, name: &str| (PathBuf::from(root), Some(name.to_string()));
+        assert_eq!(
+            collect(&["--session", "data/rehearsal"]),
+            split("data", "rehearsal")
+        );
+        assert_eq!(collect(&["--session", "/tmp/x/s1"]), split("/tmp/x", "s1"));
+        assert_eq!(
+            collect(&["--session", "rehearsal"]),
+            split("data", "rehearsal")
+        );
+        assert_eq!(
+            collect(&["--session", "rehearsal", "--data-root", "elsewhere"]),
+            split("elsewhere", "rehearsal")
+        );
+        let sim = |argv: &[&str]| match Cli::try_parse_from([&["report", "sim"][..], argv].concat())
+            .unwrap()
+            .command
+        {
+            Command::Sim(args) => args.dir,
+            _ => panic!("not sim"),
+        };
+        assert_eq!(sim(&["--out", "rehearsal"]), PathBuf::from("rehearsal"));
+        assert_eq!(sim(&["--dir", "old"]), PathBuf::from("old"));
+    }
+
+    #[test]
+    fn run_values_are_checked_where_they_are_typed() {
+        let error = |argv: &[&str]| {
+            let argv = [&["report", "run"][..], argv].concat();
+            Cli::try_parse_from(argv).unwrap_err().to_string()
+        };
+        let url = ["--url", "http://127.0.0.1:8000"];
+        let spike = |extra: &[&str]| error(&[&["spike"][..], &url, extra].concat());
+        assert!(
+            spike(&["--rps", "-5"])
+                .contains("-5 is a negative rate; give requests per second above 0, e.g. 2 or 0.5"),
+            "{}",
+            spike(&["--rps", "-5"])
+        );
+        assert!(spike(&["--duration", "0s"]).contains("\"0s\" is zero: nothing would be sent"));
+        assert!(
+            error(&["soak", "--url", "127.0.0.1:8000"])
+                .contains("\"127.0.0.1:8000\" has no scheme; write http://127.0.0.1:8000")
+        );
+        assert!(
+            error(&["soak", "--url", "http://host/chat"])
+                .contains("write --url http://host --path /chat")
+        );
+        let stress = |extra: &[&str]| error(&[&["stress"][..], &url, extra].concat());
+        assert!(stress(&["--min-success", "0.95"]).contains("0.95 is ambiguous"));
+        assert!(stress(&["--min-success", "150"]).contains("150 is outside 0-100"));
+        let help = Cli::try_parse_from(["report", "run", "soak", "--help"])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(help.matches("1m30s, 90s, 500ms").count(), 2, "{help}");
     }
 
     #[test]

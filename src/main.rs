@@ -8,7 +8,7 @@ fn main() -> std::process::ExitCode {
     let outcome: anyhow::Result<std::process::ExitCode> = match cli.command {
         Command::Build(args) => report::build::run(&args),
         Command::Run(args) => report::run::execute(args),
-        Command::Collect(args) => report::collect::run(args),
+        Command::Collect(args) => report::collect::run(args.with_session_path()),
         Command::Sim(args) => report::sim::run(&args),
     };
     match outcome {

@@ -853,3 +853,300 @@ async fn build_reports_the_run_stress_steps_with_their_achieved_rate_and_breakin
     assert_eq!(steps[2]["status"], "❌ breaking");
     fx.server.shutdown().await;
 }
+
+/// `report run soak` as the user runs it (not quiet), stdout piped: (exit code, stdout).
+fn soak_binary(url: &str, session: &Path, rate: &str, duration: &str) -> (Option<i32>, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .args([
+            "run",
+            "soak",
+            "--url",
+            url,
+            "--rps",
+            rate,
+            "--duration",
+            duration,
+        ])
+        .arg("--session")
+        .arg(session)
+        .env_remove("REPORT_SESSION")
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_broken_down_by_kind_and_a_run_where_all_failed_exits_4() {
+    // A quarter of 8 requests answered 503: the run works, the breakdown says what failed.
+    let some = Fixture::new(SimConfig {
+        failure_rate: 0.25,
+        failure_status: 503,
+        ..roomy()
+    })
+    .await;
+    let (code, stdout) = soak_binary(&some.server.url(), &some.session, "8", "1s");
+    assert_eq!(code, Some(0), "{stdout}");
+    let session = some.session.to_str().unwrap();
+    for line in [
+        "📋 Failures by phase:",
+        "  soak: 6 of 8 ok; failed: http5xx 503: 2",
+        "📋 Overall:",
+        "  Requests: 8 sent, 8 ended: 6 ok (75.0%), 2 failed",
+        "  Failures: http5xx 503: 2",
+        &format!("📁 Session: {session}"),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{line:?} missing:\n{stdout}"
+        );
+    }
+    let next = stdout
+        .lines()
+        .find(|l| l.starts_with("➡️  Next: "))
+        .unwrap();
+    assert!(next.ends_with(&format!(" build {session}")), "{next}");
+    assert!(!stdout.contains("EVERY REQUEST FAILED"));
+    // The achieved rate is measured from the records' sent stamps, as an independent check.
+    let records = read_records(&some.session);
+    let sends = send_times(&records.iter().collect::<Vec<_>>());
+    let expected = (sends.len() - 1) as f64 / (sends[sends.len() - 1] - sends[0]);
+    let achieved = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("  Achieved rate: "))
+        .unwrap();
+    assert!(
+        achieved.starts_with(&format!("{expected:.2} req/s (7 gaps")),
+        "{achieved}"
+    );
+    some.server.shutdown().await;
+
+    // Every request answered 404 (a wrong --path): a loud warning and exit code 4.
+    let none = Fixture::new(SimConfig {
+        failure_rate: 1.0,
+        failure_status: 404,
+        ..roomy()
+    })
+    .await;
+    let (code, stdout) = soak_binary(&none.server.url(), &none.session, "10", "0.5s");
+    assert_eq!(code, Some(4), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == "  soak: 0 of 5 ok; failed: http4xx 404: 5"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "❌ EVERY REQUEST FAILED (5 of 5): http4xx 404: 5. Check --url and --path (the service \
+             must answer POST on the path) and the service itself; exit code 4."
+        ),
+        "{stdout}"
+    );
+    let manifest = Manifest::read(&none.session.join(files::MANIFEST)).unwrap();
+    assert_eq!(manifest.command.unwrap().exit_code, Some(4));
+    none.server.shutdown().await;
+}
+
+/// Starts `report run soak` at 20 req/s for a minute and waits for its first 10 records.
+async fn soak_child(fx: &Fixture) -> std::process::Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(["run", "soak", "--url", &fx.server.url()])
+        .args(["--rps", "20", "--duration", "60s", "--quiet"])
+        .arg("--session")
+        .arg(&fx.session)
+        .env_remove("REPORT_SESSION")
+        .spawn()
+        .unwrap();
+    let requests = fx.session.join(files::REQUESTS);
+    wait_until(|| std::fs::read_to_string(&requests).is_ok_and(|t| t.lines().count() >= 10)).await;
+    child
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+async fn wait_for_exit(mut child: std::process::Child) -> Option<i32> {
+    let started = Instant::now();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    status.code()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_is_handled_like_ctrl_c() {
+    let fx = Fixture::new(roomy()).await;
+    let child = soak_child(&fx).await;
+    signal(&child, "TERM");
+    assert_eq!(wait_for_exit(child).await, Some(143));
+    let records = read_records(&fx.session);
+    let (_, file) = advanced_file(&fx.session);
+    assert_eq!(file["soak"]["status"], "interrupted");
+    assert_eq!(
+        file["soak"]["overall_analysis"]["total"],
+        records.len() as u64
+    );
+    let manifest = Manifest::read(&fx.session.join(files::MANIFEST)).unwrap();
+    assert_eq!(manifest.end_reason.as_deref(), Some("interrupted"));
+    assert_eq!(manifest.command.unwrap().exit_code, Some(143));
+    fx.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_ctrl_c_quits_but_keeps_every_record_and_closes_the_session() {
+    let fx = Fixture::new(roomy()).await;
+    let child = soak_child(&fx).await;
+    // Freeze the service: the requests from now on stay in flight.
+    fx.server.stall();
+    wait_until(|| fx.server.stats().in_flight.load(Ordering::SeqCst) >= 5).await;
+    signal(&child, "INT");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(&child, "INT");
+    assert_eq!(wait_for_exit(child).await, Some(130));
+    let completed = fx.server.stats().completed.load(Ordering::SeqCst);
+    assert_eq!(read_records(&fx.session).len() as u64, completed);
+    let manifest = Manifest::read(&fx.session.join(files::MANIFEST)).unwrap();
+    let reason = manifest.end_reason.unwrap();
+    assert!(
+        reason.starts_with("interrupted: quit at the second signal, ")
+            && reason.ends_with(" requests in flight abandoned"),
+        "{reason}"
+    );
+    assert_eq!(manifest.command.unwrap().exit_code, Some(130));
+    fx.server.resume();
+    fx.server.shutdown().await;
+}
+
+/// A loopback server answering every request with `answer`; counts the requests it gets.
+async fn answering(
+    answer: impl Fn() -> axum::response::Response + Clone + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().fallback(move || {
+        let answer = answer.clone();
+        counter.fetch_add(1, Ordering::SeqCst);
+        async move { answer() }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_origin_redirects_are_not_followed_and_huge_bodies_not_read() {
+    use axum::response::IntoResponse;
+    let (elsewhere, elsewhere_hits) = answering(|| {
+        axum::Json(serde_json::json!({"tokens_generated": 1, "latency_seconds": 0.1}))
+            .into_response()
+    })
+    .await;
+    let location = format!("{elsewhere}/chat");
+    let (redirecting, _) = answering(move || {
+        (
+            axum::http::StatusCode::TEMPORARY_REDIRECT,
+            [(axum::http::header::LOCATION, location.clone())],
+        )
+            .into_response()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let records = soak_without_health_check(&redirecting, &dir.path().join("redirect")).await;
+    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0);
+    assert_eq!(records.len(), 3);
+    for r in &records {
+        assert_eq!(
+            (r.error_kind, r.status),
+            (Some(ErrorKind::Redirect), Some(307))
+        );
+        assert_eq!(
+            r.error.as_deref(),
+            Some(
+                format!(
+                    "HTTP 307: redirect to {elsewhere}/chat not followed (only redirects to the \
+                     same scheme, host and port are)"
+                )
+                .as_str()
+            )
+        );
+    }
+
+    // A valid answer padded past 1 MiB: without the cap it would parse and count as a success.
+    let padded = format!(
+        "{}{{\"tokens_generated\": 1, \"latency_seconds\": 0.1}}",
+        " ".repeat(2 << 20)
+    );
+    let (huge, _) = answering(move || {
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            padded.clone(),
+        )
+            .into_response()
+    })
+    .await;
+    let records = soak_without_health_check(&huge, &dir.path().join("huge")).await;
+    assert_eq!(records.len(), 3);
+    for r in &records {
+        assert_eq!(r.error_kind, Some(ErrorKind::BadBody), "{r:?}");
+        assert_eq!(
+            r.error.as_deref(),
+            Some("HTTP 200: response body larger than 1024 KiB; stopped reading it")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_the_url_reach_no_file_and_no_console_line() {
+    let fx = Fixture::new(roomy()).await;
+    let port = fx.server.url().rsplit(':').next().unwrap().to_string();
+    let url = format!("http://alice:hunter22@127.0.0.1:{port}/?api_key=k3y5ecret&model=m");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .args([
+            "run",
+            "soak",
+            "--url",
+            &url,
+            "--rps",
+            "10",
+            "--duration",
+            "0.3s",
+        ])
+        .args(["--all-results", "--session"])
+        .arg(&fx.session)
+        .env_remove("REPORT_SESSION")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "against http://REDACTED@127.0.0.1:{port}/?api_key=REDACTED&model=m"
+        )),
+        "{stdout}"
+    );
+    let mut texts = vec![
+        stdout.into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    ];
+    for entry in std::fs::read_dir(&fx.session).unwrap() {
+        texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for text in &texts {
+        assert!(
+            !text.contains("hunter22") && !text.contains("k3y5ecret"),
+            "{text}"
+        );
+    }
+    assert_eq!(read_records(&fx.session).len(), 3);
+    fx.server.shutdown().await;
+}

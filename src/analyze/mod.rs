@@ -48,6 +48,8 @@ pub struct Analysis {
     pub phases: Vec<phases::ClockPhase>,
     /// The autoscaling story, when the session holds a cluster recording.
     pub scaling: Option<scaling::ScalingReport>,
+    /// Simulated seconds per wall second, when the cluster was `report sim`.
+    pub sim_speed: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,6 +211,11 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         has_cluster_data: scaling.is_some(),
         phases,
         scaling,
+        sim_speed: inputs
+            .manifest
+            .as_ref()
+            .and_then(|m| m.cluster.as_ref())
+            .and_then(|c| c.sim_speed),
     }
 }
 

@@ -165,6 +165,7 @@ fn cluster_info(connection: &Connection, target: &Target) -> ClusterInfo {
         hpa_spec: Some(target.hpa_spec.clone()),
         target: Some(format!("{kind}/{name}")),
         pod_selector: target.pod_selector.clone(),
+        sim_speed: target.sim_speed,
     }
 }
 

@@ -26,6 +26,8 @@ pub struct Target {
     pub scale_target: (String, String),
     /// The pods' label selector; `None` when it could not be read (pods are then not recorded).
     pub pod_selector: Option<String>,
+    /// `report sim`'s speed, read from its HPA's annotation.
+    pub sim_speed: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,6 +81,13 @@ pub async fn check(
             .unwrap_or_default()
             .to_string(),
     );
+    let sim_speed = hpa
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::session::manifest::SIM_SPEED_ANNOTATION))
+        .and_then(|speed| speed.parse::<f64>().ok())
+        .filter(|speed| speed.is_finite() && *speed > 0.0);
     let pod_selector = pod_selector(client, namespace, &scale_target, &mut findings).await;
     check_metrics(client, namespace, &mut findings).await;
     Ok((
@@ -87,6 +96,7 @@ pub async fn check(
             hpa_spec,
             scale_target,
             pod_selector,
+            sim_speed,
         },
         findings,
     ))

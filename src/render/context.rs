@@ -134,6 +134,13 @@ pub struct Context {
 
 pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) -> Context {
     let mut headlines: Vec<String> = Vec::new();
+    if let Some(speed) = a.sim_speed.filter(|s| *s != 1.0) {
+        let x = super::format::plain(speed);
+        headlines.push(format!(
+            "The cluster was `report sim` running at {x}× speed: durations here are wall seconds; \
+             wall seconds × {x} = simulated seconds."
+        ));
+    }
     headlines.extend(
         a.spikes
             .iter()

@@ -6,6 +6,13 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use super::record::ErrorKind;
+use crate::session::redact::redact_url;
+
+/// Largest answer body read; a generation answer is a few KiB, so more is a wrong endpoint or a
+/// misbehaving server, and reading on would let it fill memory.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Same-origin redirects followed at most.
+const MAX_REDIRECTS: usize = 5;
 
 /// What one request produced, before timing is attached.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,13 +51,13 @@ pub struct ChatClient {
 
 impl ChatClient {
     pub fn new(base_url: &str, path: &str, timeout: Duration) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .context("cannot set up the HTTP client")?;
+        let http = http_client()?;
         let endpoint = join_url(base_url, path);
         reqwest::Url::parse(&endpoint).with_context(|| {
-            format!("--url/--path give {endpoint:?}, which is not a URL; pass e.g. --url http://127.0.0.1:8000")
+            format!(
+                "--url/--path give {:?}, which is not a URL; pass e.g. --url http://127.0.0.1:8000",
+                redact_url(&endpoint)
+            )
         })?;
         Ok(Self {
             http,
@@ -74,12 +81,72 @@ impl ChatClient {
             Err(e) => return Outcome::failed(None, classify(&e), error_text(&e)),
         };
         let status = response.status().as_u16();
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Outcome::failed(Some(status), classify(&e), error_text(&e)),
-        };
-        interpret(status, &bytes)
+        if response.status().is_redirection() {
+            return Outcome::failed(Some(status), ErrorKind::Redirect, redirect_text(&response));
+        }
+        match read_capped(response, MAX_BODY_BYTES).await {
+            Ok(Body::Whole(bytes)) => interpret(status, &bytes),
+            Ok(Body::TooLarge) => Outcome::failed(
+                Some(status),
+                ErrorKind::BadBody,
+                format!(
+                    "HTTP {status}: response body larger than {} KiB; stopped reading it",
+                    MAX_BODY_BYTES / 1024
+                ),
+            ),
+            Err(e) => Outcome::failed(Some(status), classify(&e), error_text(&e)),
+        }
     }
+}
+
+/// The client every request uses: redirects followed only within the same origin (scheme,
+/// host, port), so a service cannot send the load, or a URL's credentials, to another host.
+fn http_client() -> Result<reqwest::Client> {
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(30))
+        .redirect(policy)
+        .build()
+        .context("cannot set up the HTTP client")
+}
+
+fn redirect_text(response: &reqwest::Response) -> String {
+    let target = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(|| "(no Location)".to_string(), redact_url);
+    format!(
+        "HTTP {}: redirect to {target} not followed (only redirects to the same scheme, host and port are)",
+        response.status().as_u16()
+    )
+}
+
+enum Body {
+    Whole(Vec<u8>),
+    TooLarge,
+}
+
+/// Reads the body chunk by chunk and stops past `limit` bytes.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> reqwest::Result<Body> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if bytes.len() + chunk.len() > limit {
+            return Ok(Body::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Body::Whole(bytes))
 }
 
 fn interpret(status: u16, bytes: &[u8]) -> Outcome {
@@ -146,9 +213,15 @@ fn classify(error: &reqwest::Error) -> ErrorKind {
     }
 }
 
-/// The error and all its causes on one line.
+/// The error and all its causes on one line, without the URL (it may carry credentials; the
+/// endpoint is the same for every request and recorded once, redacted).
 fn error_text(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
+    let mut text = match error.url() {
+        Some(url) => error
+            .to_string()
+            .replace(url.as_str(), &redact_url(url.as_str())),
+        None => error.to_string(),
+    };
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         text.push_str(": ");
@@ -158,27 +231,37 @@ fn error_text(error: &reqwest::Error) -> String {
     text
 }
 
+/// The base URL with `path` as its path; the base's query (if any) is kept.
 pub fn join_url(base: &str, path: &str) -> String {
-    format!(
-        "{}/{}",
-        base.trim_end_matches('/'),
-        path.trim_start_matches('/')
-    )
+    let path = format!("/{}", path.trim_start_matches('/'));
+    match reqwest::Url::parse(base) {
+        Ok(mut url) => {
+            url.set_path(&path);
+            url.to_string()
+        }
+        Err(_) => format!("{}{path}", base.trim_end_matches('/')),
+    }
 }
 
 /// `GET {url}/health`: the scripts check it before any load and stop if it fails.
 pub async fn health_check(base_url: &str, timeout: Duration) -> Result<String> {
     let url = join_url(base_url, "/health");
-    let response = reqwest::Client::new()
+    let shown = redact_url(&url);
+    let response = http_client()?
         .get(&url)
         .timeout(timeout)
         .send()
         .await
+        .map_err(|e| anyhow::anyhow!(error_text(&e)))
         .with_context(|| {
-            format!("health check {url} failed; is the service running at --url? (--skip-health-check to go on anyway)")
+            format!("health check {shown} failed; is the service running at --url? (--skip-health-check to go on anyway)")
         })?;
     let status = response.status();
-    let text = response.text().await.unwrap_or_default();
+    let text = match read_capped(response, 64 * 1024).await {
+        Ok(Body::Whole(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => String::new(),
+    };
+    let url = shown;
     if !status.is_success() {
         anyhow::bail!(
             "health check {url} answered HTTP {status}: {text}; the service is not ready (--skip-health-check to go on anyway)"
@@ -212,5 +295,6 @@ mod tests {
     fn urls_join_with_one_slash() {
         assert_eq!(join_url("http://h:1/", "/chat"), "http://h:1/chat");
         assert_eq!(join_url("http://h:1", "chat"), "http://h:1/chat");
+        assert_eq!(join_url("http://h:1/?k=v", "/chat"), "http://h:1/chat?k=v");
     }
 }

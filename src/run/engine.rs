@@ -10,8 +10,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::client::{ChatClient, Outcome};
-use super::console::{Console, Progress};
+use super::console::{Console, LiveView, Progress};
 use super::record::{Boundary, Clock, RecorderHandle, RequestRecord, RunEvent};
+use super::tally::Tallies;
 
 /// A stretch of constant target rate.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +55,7 @@ pub struct Engine {
     recorder: RecorderHandle,
     stop_tx: watch::Sender<Option<StopReason>>,
     in_flight: Arc<AtomicUsize>,
+    pub tallies: Arc<Tallies>,
 }
 
 /// What scheduling one phase left behind: the requests still running or done.
@@ -81,6 +83,7 @@ impl Engine {
             recorder,
             stop_tx: watch::channel(None).0,
             in_flight: Arc::new(AtomicUsize::new(0)),
+            tallies: Arc::new(Tallies::default()),
         }
     }
 
@@ -97,6 +100,11 @@ impl Engine {
 
     pub fn stop_reason(&self) -> Option<StopReason> {
         *self.stop_tx.borrow()
+    }
+
+    /// Writes the records queued so far and stops recording (a second Ctrl-C).
+    pub fn close_recorder(&self) {
+        self.recorder.close();
     }
 
     pub fn in_flight(&self) -> usize {
@@ -138,7 +146,14 @@ impl Engine {
         progress_every: Duration,
     ) -> PhaseRun {
         let total = phase.request_count();
-        let mut progress = Progress::new(&self.console, &phase.label, total, progress_every);
+        let progress = Progress::start(
+            self.console.clone(),
+            &phase.label,
+            total,
+            progress_every,
+            start,
+            self.live_view(&phase.name),
+        );
         // Reserve for a while, not for a whole huge phase (6e8 handles would exhaust memory at once).
         let mut requests = Vec::with_capacity(total.min(1 << 16) as usize);
         let mut stopped = !self.sleep_until(start).await;
@@ -154,7 +169,6 @@ impl Engine {
                 break;
             }
             requests.push(self.spawn_request(&phase.name, due));
-            progress.sent(index + 1, start.elapsed(), self.in_flight());
         }
         if !stopped {
             stopped = !self.sleep_until(start + phase.duration).await;
@@ -173,6 +187,25 @@ impl Engine {
         }
     }
 
+    /// What the progress of `phase` shows, read when it is drawn.
+    fn live_view(&self, phase: &str) -> impl Fn() -> LiveView + Send + 'static {
+        let (tallies, in_flight, phase) = (
+            self.tallies.clone(),
+            self.in_flight.clone(),
+            phase.to_string(),
+        );
+        move || {
+            let tally = tallies.phase(&phase);
+            LiveView {
+                sent: tally.sent,
+                in_flight: in_flight.load(Ordering::SeqCst),
+                ok: tally.ok,
+                failed: tally.failed(),
+                recent_ok_latencies: tallies.take_recent().ok_latencies,
+            }
+        }
+    }
+
     /// Starts one request now; its record says when it was due.
     pub fn spawn_request(&self, phase: &str, scheduled: Instant) -> JoinHandle<RequestRecord> {
         let body = self.next_body();
@@ -181,13 +214,16 @@ impl Engine {
         let clock = self.clock;
         let labels = (self.test.clone(), phase.to_string());
         let in_flight = self.in_flight.clone();
+        let tallies = self.tallies.clone();
         in_flight.fetch_add(1, Ordering::SeqCst);
+        tallies.sent(phase);
         tokio::spawn(async move {
             let sent = Instant::now();
             let outcome = client.chat(body).await;
             let ended = Instant::now();
             let record = to_record(labels, &clock, [scheduled, sent, ended], outcome);
             in_flight.fetch_sub(1, Ordering::SeqCst);
+            tallies.ended(&record);
             recorder.request(record.clone());
             record
         })

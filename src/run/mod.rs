@@ -8,6 +8,7 @@ pub mod basic;
 pub mod client;
 pub mod console;
 pub mod engine;
+pub mod outcome;
 pub mod prompts;
 pub mod record;
 pub mod results;
@@ -16,22 +17,46 @@ pub mod soak;
 pub mod spike;
 pub mod stats;
 pub mod stress;
+pub mod tally;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::Local;
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::{CommonRunArgs, RunArgs, RunTest};
 use client::ChatClient;
 use console::Console;
 use engine::{Engine, StopReason};
+use outcome::{Ending, MaxStable};
 use results::{AdvancedResults, BENCHMARK_FILE, advanced_file_name, write_json};
 use session::RunSession;
 
-/// Exit code after Ctrl-C, as shells report an interrupted command.
+use crate::session::redact::redact_url;
+
+/// Exit codes, as shells report a command ended by a signal: 128 + SIGINT (2) or SIGTERM (15).
 const EXIT_INTERRUPTED: u8 = 130;
+const EXIT_TERMINATED: u8 = 143;
+/// Exit code when requests ended and every one of them failed.
+pub const EXIT_ALL_FAILED: u8 = 4;
+
+/// The signal that stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interruption {
+    CtrlC,
+    Terminate,
+}
+
+impl Interruption {
+    fn exit_code(self) -> u8 {
+        match self {
+            Self::CtrlC => EXIT_INTERRUPTED,
+            Self::Terminate => EXIT_TERMINATED,
+        }
+    }
+}
 
 /// Entry point from `main`: builds the runtime and runs the chosen test.
 pub fn execute(args: RunArgs) -> Result<ExitCode> {
@@ -39,12 +64,10 @@ pub fn execute(args: RunArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let summary = runtime.block_on(run(args))?;
-    Ok(if summary.interrupted {
-        ExitCode::from(EXIT_INTERRUPTED)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let summary = runtime.block_on(run(args));
+    // Requests abandoned by a second Ctrl-C may still be running: do not wait for them.
+    runtime.shutdown_background();
+    Ok(ExitCode::from(summary?.exit_code()))
 }
 
 /// What a finished run wrote, for callers and tests.
@@ -54,7 +77,25 @@ pub struct RunSummary {
     pub results_file: Option<std::path::PathBuf>,
     pub requests: u64,
     pub interrupted: bool,
+    pub interruption: Option<Interruption>,
     pub breaking_point: Option<f64>,
+    /// Requests ended and none succeeded.
+    pub all_failed: bool,
+}
+
+impl RunSummary {
+    /// The signal's code after an interruption, else 4 when every request failed, else 0.
+    pub fn exit_code(&self) -> u8 {
+        Self::code_for(self.interruption, self.all_failed)
+    }
+
+    fn code_for(interruption: Option<Interruption>, all_failed: bool) -> u8 {
+        match interruption {
+            Some(signal) => signal.exit_code(),
+            None if all_failed => EXIT_ALL_FAILED,
+            None => 0,
+        }
+    }
 }
 
 pub fn common(test: &RunTest) -> &CommonRunArgs {
@@ -81,7 +122,7 @@ pub async fn run(args: RunArgs) -> Result<RunSummary> {
     let common = common(&args.test).clone();
     let name = test_name(&args.test);
     let console = Arc::new(Console::new(common.quiet));
-    print_intro(&console, &args.test, &common.url);
+    print_intro(&console, &args.test, &redact_url(&common.url));
     if !common.skip_health_check {
         console.line("🔍 Testing health endpoint first...");
         let health = client::health_check(
@@ -100,21 +141,60 @@ pub async fn run(args: RunArgs) -> Result<RunSummary> {
     let (recorder, writer) =
         record::start_recorder(&session.requests_path(), &session.events_path())?;
     let engine = Arc::new(Engine::new(name, client, bodies, recorder, console.clone()));
-    let ctrl_c = watch_ctrl_c(engine.clone());
-    let results = run_test(&engine, &args.test, common.all_results).await;
-    ctrl_c.abort();
-    // The writer ends when the last recorder handle goes: the engine's and the Ctrl-C task's.
-    let _ = ctrl_c.await;
+    let (quit_tx, quit_rx) = tokio::sync::oneshot::channel();
+    let interruption = Arc::new(std::sync::OnceLock::new());
+    let signals = watch_signals(engine.clone(), interruption.clone(), quit_tx)?;
+    let results = tokio::select! {
+        results = run_test(&engine, &args.test, common.all_results) => Some(results),
+        Ok(()) = quit_rx => None,
+    };
+    signals.abort();
+    // The writer ends when the last recorder handle goes (the engine's, the signal task's), or
+    // at once after a second signal, once the records queued before it are written.
+    let _ = signals.await;
+    let in_flight = engine.in_flight();
+    if results.is_none() {
+        engine.close_recorder();
+    }
     let stop = engine.stop_reason();
+    let phases = engine.tallies.snapshot();
     drop(engine);
     let recorded = tokio::task::spawn_blocking(move || writer.join())
         .await
         .ok()
         .and_then(Result::ok)
         .context("the request writer thread failed")?;
-    let results_file = save_results(&session, &console, &results)?;
-    let interrupted = stop == Some(StopReason::Interrupted);
-    session.finish(end_reason(stop), interrupted)?;
+    let interruption = interruption.get().copied();
+    let results_file = match &results {
+        Some(results) => save_results(&session, &console, results)?,
+        None => {
+            console.line(format!(
+                "⚠️  Quit at the second signal: {in_flight} requests in flight abandoned; no results \
+                 file written; requests.ndjson holds every request that ended"
+            ));
+            None
+        }
+    };
+    let end_reason = match results {
+        Some(_) => end_reason(stop),
+        None => format!(
+            "interrupted: quit at the second signal, {in_flight} requests in flight abandoned"
+        ),
+    };
+    let all_failed = outcome::every_request_failed(&phases);
+    let summary_code = RunSummary::code_for(interruption, all_failed);
+    session.finish(end_reason, i32::from(summary_code))?;
+    outcome::print(
+        &console,
+        &Ending {
+            phases: &phases,
+            overall: matches!(args.test, RunTest::Stress(_) | RunTest::Soak(_)),
+            max_stable: max_stable(&args.test, results.as_ref()),
+            session: &session.dir.path,
+            joined: session.joined(),
+            invocation: &crate::cli::invocation::self_command(),
+        },
+    );
     if let Some(error) = recorded.write_error {
         return Err(error.context("some request records could not be written"));
     }
@@ -122,12 +202,33 @@ pub async fn run(args: RunArgs) -> Result<RunSummary> {
         session: session.dir.path.clone(),
         results_file,
         requests: recorded.requests,
-        interrupted,
+        interrupted: interruption.is_some(),
+        interruption,
         breaking_point: match stop {
             Some(StopReason::BreakingPoint(rate)) => Some(rate),
             _ => None,
         },
+        all_failed,
     })
+}
+
+/// The stress test's highest step that ran to its end below the breaking point.
+fn max_stable(test: &RunTest, results: Option<&TestResults>) -> MaxStable {
+    let (RunTest::Stress(_), Some(TestResults::Advanced(file))) = (test, results) else {
+        return MaxStable::NotStress;
+    };
+    let Some(stress) = &file.stress else {
+        return MaxStable::NotStress;
+    };
+    let breaking = stress.breaking_point.as_f64().unwrap_or(f64::INFINITY);
+    stress
+        .steps
+        .iter()
+        .filter(|s| !s.partial)
+        .filter_map(|s| s.target_rps.as_f64())
+        .filter(|rate| *rate < breaking)
+        .reduce(f64::max)
+        .map_or(MaxStable::NoStep, MaxStable::Rate)
 }
 
 fn print_intro(console: &Console, test: &RunTest, url: &str) {
@@ -145,23 +246,35 @@ fn print_intro(console: &Console, test: &RunTest, url: &str) {
     }
 }
 
-/// Ctrl-C stops scheduling; requests in flight still end (by their timeout at the latest). A
-/// second Ctrl-C quits at once: the records already written stay valid.
-fn watch_ctrl_c(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
-        }
+/// Ctrl-C or SIGTERM stops scheduling; requests in flight still end (by their timeout at the
+/// latest) and the results file is written. A second signal stops waiting for them: `quit`
+/// fires, and the records already queued are still written.
+fn watch_signals(
+    engine: Arc<Engine>,
+    interruption: Arc<std::sync::OnceLock<Interruption>>,
+    quit: tokio::sync::oneshot::Sender<()>,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let mut terminate = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+    Ok(tokio::spawn(async move {
+        let first = tokio::select! {
+            Ok(()) = tokio::signal::ctrl_c() => Interruption::CtrlC,
+            Some(()) = terminate.recv() => Interruption::Terminate,
+            else => return,
+        };
+        let _ = interruption.set(first);
         engine.console.line(format!(
             "\n⚠️  Interrupted: no new requests; waiting for the {} in flight (Ctrl-C again to quit now)...",
             engine.in_flight()
         ));
         engine.stop(StopReason::Interrupted);
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("second Ctrl-C: quitting; requests.ndjson holds every request that ended");
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        tokio::select! {
+            Ok(()) = tokio::signal::ctrl_c() => {}
+            Some(()) = terminate.recv() => {}
+            else => return,
         }
-    })
+        eprintln!("second signal: quitting; writing the records of every request that ended");
+        let _ = quit.send(());
+    }))
 }
 
 /// The results the test produced, in the shape of the scripts' file.

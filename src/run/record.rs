@@ -23,23 +23,32 @@ pub enum ErrorKind {
     Timeout,
     Http4xx,
     Http5xx,
+    /// A 3xx answer not followed: it led to another scheme, host or port, or redirected too often.
+    Redirect,
     /// A 2xx answer whose body is not the expected JSON.
     BadBody,
     Other,
 }
 
 impl ErrorKind {
+    /// The short name the console's failure breakdown uses (`refused: 3`, `http4xx 404: 12`).
     pub fn label(self) -> &'static str {
         match self {
-            Self::ConnectRefused => "connection refused",
-            Self::Connect => "connect error",
-            Self::Reset => "connection reset",
+            Self::ConnectRefused => "refused",
+            Self::Connect => "connect",
+            Self::Reset => "reset",
             Self::Timeout => "timeout",
-            Self::Http4xx => "HTTP 4xx",
-            Self::Http5xx => "HTTP 5xx",
-            Self::BadBody => "bad body",
-            Self::Other => "other error",
+            Self::Http4xx => "http4xx",
+            Self::Http5xx => "http5xx",
+            Self::Redirect => "redirect",
+            Self::BadBody => "bad_body",
+            Self::Other => "other",
         }
+    }
+
+    /// Whether the HTTP status belongs in the breakdown (it tells a 404 from a 429).
+    pub fn has_status(self) -> bool {
+        matches!(self, Self::Http4xx | Self::Http5xx | Self::Redirect)
     }
 }
 
@@ -114,6 +123,9 @@ impl Clock {
 pub enum Entry {
     Request(Box<RequestRecord>),
     Event(RunEvent),
+    /// Write what came before, then stop: a second Ctrl-C abandons the requests still running
+    /// but keeps every record already queued.
+    Close,
 }
 
 /// Sends entries to the writer thread; cheap to clone into every request task.
@@ -130,6 +142,11 @@ impl RecorderHandle {
 
     pub fn event(&self, event: RunEvent) {
         let _ = self.tx.send(Entry::Event(event));
+    }
+
+    /// Ends the writer after the entries queued so far, even while other handles live on.
+    pub fn close(&self) {
+        let _ = self.tx.send(Entry::Close);
     }
 }
 
@@ -154,6 +171,7 @@ pub fn start_recorder(
             let written = match entry {
                 Entry::Request(record) => requests_file.append(&record),
                 Entry::Event(event) => events_file.append(&event),
+                Entry::Close => break,
             };
             if let Err(e) = written {
                 write_error.get_or_insert(e);

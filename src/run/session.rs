@@ -10,6 +10,7 @@ use crate::cli::CommonRunArgs;
 use crate::ingest::cluster::RunEventRecord;
 use crate::session::jsonl::read_jsonl;
 use crate::session::manifest::CommandInfo;
+use crate::session::redact::{redact_text, redact_url};
 use crate::session::{Manifest, SessionDir, files};
 
 /// Environment variable naming the session folder to write into; `report collect` sets it for
@@ -30,7 +31,7 @@ impl RunSession {
     pub fn open(common: &CommonRunArgs, test: &str) -> Result<Self> {
         let started = Utc::now();
         let path = match (&common.session, std::env::var_os(SESSION_ENV)) {
-            (Some(path), _) => path.clone(),
+            (Some(path), _) => session_path(path, Path::new(DATA_ROOT)),
             (None, Some(path)) if !path.is_empty() => PathBuf::from(path),
             _ => Path::new(DATA_ROOT).join(format!("{}-{test}", started.format("%Y%m%dT%H%M%SZ"))),
         };
@@ -56,16 +57,36 @@ impl RunSession {
     }
 
     /// Records the end in the manifest this run owns.
-    pub fn finish(&mut self, end_reason: String, interrupted: bool) -> Result<()> {
+    /// Whether another recorder (`report collect`) owns the session.
+    pub fn joined(&self) -> bool {
+        self.manifest.is_none()
+    }
+
+    pub fn finish(&mut self, end_reason: String, exit_code: i32) -> Result<()> {
         let Some(manifest) = self.manifest.as_mut() else {
             return Ok(());
         };
         manifest.ended_at = Some(Utc::now());
         manifest.end_reason = Some(end_reason);
         if let Some(command) = manifest.command.as_mut() {
-            command.exit_code = Some(if interrupted { 130 } else { 0 });
+            command.exit_code = Some(exit_code);
         }
         manifest.write(&self.dir.file(files::MANIFEST))
+    }
+}
+
+/// The one spelling of every command that records: `--session DIR` is the session folder; a
+/// bare name (no `/`) is a folder under `data_root`, as `report collect --session NAME` has it.
+pub fn session_path(given: &Path, data_root: &Path) -> PathBuf {
+    let bare_name = given.components().count() == 1
+        && matches!(
+            given.components().next(),
+            Some(std::path::Component::Normal(_))
+        );
+    if bare_name {
+        data_root.join(given)
+    } else {
+        given.to_path_buf()
     }
 }
 
@@ -108,12 +129,12 @@ fn claim(
     );
     manifest.utc_offset_seconds = Some(Local::now().offset().local_minus_utc());
     manifest.command = Some(CommandInfo {
-        argv: std::env::args().collect(),
+        argv: std::env::args().map(|a| redact_text(&a)).collect(),
         ..Default::default()
     });
     manifest.extra.insert(
         "run".into(),
-        serde_json::json!({"test": test, "url": common.url, "path": common.path, "max_tokens": common.max_tokens, "timeout_s": common.timeout.as_secs_f64()}),
+        serde_json::json!({"test": test, "url": redact_url(&common.url), "path": common.path, "max_tokens": common.max_tokens, "timeout_s": common.timeout.as_secs_f64()}),
     );
     manifest.write(&manifest_path)?;
     Ok(Some(manifest))
@@ -126,4 +147,25 @@ fn holds_run_of(dir: &SessionDir, test: &str) -> bool {
         return false;
     };
     events.iter().any(|e| e.test.eq_ignore_ascii_case(test))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_session_name_goes_under_the_data_folder_and_a_path_is_kept() {
+        let data = Path::new("data");
+        assert_eq!(
+            session_path(Path::new("rehearsal"), data),
+            Path::new("data/rehearsal")
+        );
+        assert_eq!(
+            session_path(Path::new("./rehearsal"), data),
+            Path::new("./rehearsal")
+        );
+        assert_eq!(session_path(Path::new("data/x"), data), Path::new("data/x"));
+        assert_eq!(session_path(Path::new("/tmp/s"), data), Path::new("/tmp/s"));
+        assert_eq!(session_path(Path::new(".."), data), Path::new(".."));
+    }
 }

@@ -53,7 +53,14 @@ pub struct ClusterInfo {
     /// The target's pod label selector, e.g. `app=llm-inference`.
     #[serde(default)]
     pub pod_selector: Option<String>,
+    /// Simulated seconds per wall second when the cluster is `report sim` (its HPA carries the
+    /// annotation [`SIM_SPEED_ANNOTATION`]); absent for a real cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sim_speed: Option<f64>,
 }
+
+/// Annotation `report sim` puts on its HPA, so a recording knows which clock it ran on.
+pub const SIM_SPEED_ANNOTATION: &str = "report.sim/speed";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct CommandInfo {

@@ -4,6 +4,7 @@
 
 pub mod jsonl;
 pub mod manifest;
+pub mod redact;
 
 use std::path::{Path, PathBuf};
 

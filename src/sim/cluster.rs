@@ -727,7 +727,10 @@ impl Cluster {
         if let Some(b) = &c.hpa.behavior {
             spec["behavior"] = json!({"scaleUp": rules_object(&b.scale_up), "scaleDown": rules_object(&b.scale_down)});
         }
-        json!({"metadata": {"name": c.app, "namespace": c.namespace}, "spec": spec,
+        // The speed travels with the HPA so that `report collect` records which clock it ran on.
+        let annotations =
+            json!({crate::session::manifest::SIM_SPEED_ANNOTATION: self.clock.speed().to_string()});
+        json!({"metadata": {"name": c.app, "namespace": c.namespace, "annotations": annotations}, "spec": spec,
                "status": {"currentReplicas": c.initial_replicas, "desiredReplicas": c.initial_replicas}})
     }
 }

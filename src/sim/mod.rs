@@ -17,7 +17,8 @@ use anyhow::{Context, Result, bail};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::cli::SimArgs;
+use crate::cli::invocation::{self_command, shell_word};
+use crate::cli::{SimArgs, duration_text};
 use crate::kubeapi::{ApiServer, ClusterState, KubeUser};
 use clock::SimClock;
 use cluster::{Cluster, ClusterConfig};
@@ -173,9 +174,6 @@ pub fn run(args: &SimArgs) -> Result<std::process::ExitCode> {
 fn print_instructions(sim: &Sim, speed: f64) {
     let c = sim.cluster.config();
     let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    // At speed X a simulated rate is X times the real one, and a duration X times shorter.
-    let rate = |sim_rps: f64| format!("{}", sim_rps * speed);
-    let span = |sim_s: f64| format!("{}ms", (sim_s * 1000.0 / speed).round());
     println!(
         "Kubernetes API: {}  (namespace {}, HPA {})",
         sim.api.url(),
@@ -185,21 +183,35 @@ fn print_instructions(sim: &Sim, speed: f64) {
     println!("inference service: {}", sim.service_url());
     println!("ground truth: {}", absolute(&sim.truth).display());
     println!(
-        "simulated time runs {speed}x faster than real time: rates x{speed}, durations /{speed}."
+        "simulated time runs {speed}x faster than real time: rates x{speed}, durations /{speed}; \
+         `report collect` records the speed (its HPA says it) and the report names the clock."
     );
     println!();
-    println!("export KUBECONFIG={}", absolute(&sim.kubeconfig).display());
     println!(
-        "report collect -n {ns} --interval {interval} --linger {linger} -- report run spike --url {url} --baseline {b} --rps {r} --baseline-duration {d} --duration {d2} --recovery-duration {d}",
-        ns = c.namespace,
+        "export KUBECONFIG={}",
+        shell_word(&absolute(&sim.kubeconfig).to_string_lossy())
+    );
+    println!(
+        "{}",
+        rehearsal_line(&self_command(), &c.namespace, &sim.service_url(), speed)
+    );
+}
+
+/// The `collect ... -- run spike ...` line to paste, with the guide's spike (0.5 req/s baseline,
+/// 4 req/s spike for 60 s, 30 s phases, 6 min linger) converted to real time at `speed`.
+pub fn rehearsal_line(program: &str, namespace: &str, url: &str, speed: f64) -> String {
+    // At speed X a simulated rate is X times the real one, and a duration X times shorter.
+    let rate = |sim_rps: f64| crate::run::console::rate_text(sim_rps * speed);
+    let span = |sim_s: f64| duration_text(std::time::Duration::from_secs_f64(sim_s / speed));
+    format!(
+        "{program} collect -n {namespace} --interval {interval} --linger {linger} -- {program} run spike --url {url} --baseline {b} --rps {r} --baseline-duration {d} --duration {d2} --recovery-duration {d}",
         interval = span(5.0),
         linger = span(360.0),
-        url = sim.service_url(),
         b = rate(0.5),
         r = rate(4.0),
         d = span(30.0),
         d2 = span(60.0),
-    );
+    )
 }
 
 #[cfg(test)]
@@ -211,6 +223,27 @@ mod tests {
         let path = dir.path().join("sim.json");
         std::fs::write(&path, text)?;
         read_config(&path)
+    }
+
+    #[test]
+    fn the_rehearsal_line_runs_as_pasted_with_durations_as_typed() {
+        assert_eq!(
+            rehearsal_line(
+                "cargo run --release --",
+                "llm-inference",
+                "http://127.0.0.1:8000",
+                1.0
+            ),
+            "cargo run --release -- collect -n llm-inference --interval 5s --linger 6m -- cargo run \
+             --release -- run spike --url http://127.0.0.1:8000 --baseline 0.5 --rps 4 \
+             --baseline-duration 30s --duration 1m --recovery-duration 30s"
+        );
+        assert_eq!(
+            rehearsal_line("/opt/report", "ns", "http://127.0.0.1:1", 20.0),
+            "/opt/report collect -n ns --interval 250ms --linger 18s -- /opt/report run spike \
+             --url http://127.0.0.1:1 --baseline 10 --rps 80 --baseline-duration 1.5s --duration 3s \
+             --recovery-duration 1.5s"
+        );
     }
 
     #[test]
