@@ -7,20 +7,26 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+use super::discovery;
+use super::host::foreign_host;
+use super::media::wanted_version;
 use super::resources::Resource;
 use super::selectors::{FieldSelector, LabelSelector};
 use super::state::{ClusterState, ObjectKey};
+use super::table::{self, IncludeObject, TableRequest};
 use super::watch::{WatchRequest, watch_response};
 
 /// What every handler needs: the cluster and the signal that the server is stopping.
@@ -35,11 +41,11 @@ const USER: &str = "system:serviceaccount:default:report";
 
 pub(crate) fn router(app: AppState) -> Router {
     Router::new()
-        .route("/version", get(version))
-        .route("/api", get(core_versions))
-        .route("/apis", get(group_list))
-        .route("/api/{version}", get(core_discovery))
-        .route("/apis/{group}/{version}", get(group_discovery))
+        .route("/version", get(discovery::version))
+        .route("/api", get(discovery::core_versions))
+        .route("/apis", get(discovery::group_list))
+        .route("/api/{version}", get(discovery::core_discovery))
+        .route("/apis/{group}/{version}", get(discovery::group_discovery))
         .route("/api/{version}/{plural}", get(core_all_namespaces))
         .route(
             "/api/{version}/namespaces/{ns}/{plural}",
@@ -71,6 +77,8 @@ pub(crate) fn router(app: AppState) -> Router {
         )
         .fallback(|| async { not_found_resource() })
         .layer(from_fn_with_state(app.clone(), authenticate))
+        // Outermost: a foreign Host is refused before anything else is looked at.
+        .layer(axum::middleware::from_fn(loopback_only))
         .with_state(app)
 }
 
@@ -88,6 +96,7 @@ pub(crate) struct ListQuery {
     allow_watch_bookmarks: Option<String>,
     field_selector: Option<String>,
     label_selector: Option<String>,
+    include_object: Option<String>,
 }
 
 fn flag(value: &Option<String>) -> bool {
@@ -132,12 +141,19 @@ pub(crate) fn status_body(code: u16, reason: &str, message: &str) -> Value {
            "message": message, "reason": reason, "code": code})
 }
 
-fn not_found_resource() -> Response {
+pub(crate) fn not_found_resource() -> Response {
     status(
         StatusCode::NOT_FOUND,
         "NotFound",
         "the server could not find the requested resource",
     )
+}
+
+async fn loopback_only(request: Request, next: Next) -> Response {
+    match foreign_host(request.headers()) {
+        Some(reason) => status(StatusCode::FORBIDDEN, "Forbidden", reason),
+        None => next.run(request).await,
+    }
 }
 
 async fn authenticate(State(app): State<AppState>, request: Request, next: Next) -> Response {
@@ -152,72 +168,6 @@ async fn authenticate(State(app): State<AppState>, request: Request, next: Next)
         }
     }
     next.run(request).await
-}
-
-async fn version() -> Json<Value> {
-    Json(json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0", "platform": "linux/amd64"}))
-}
-
-async fn core_versions() -> Json<Value> {
-    Json(json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}))
-}
-
-async fn group_list(State(app): State<AppState>) -> Json<Value> {
-    let metrics = app.cluster.metrics_available();
-    let mut groups: Vec<Value> = Resource::group_versions()
-        .into_iter()
-        .filter(|(g, _)| !g.is_empty() && (metrics || *g != "metrics.k8s.io"))
-        .map(|(g, v)| group_entry(g, v))
-        .collect();
-    groups.push(group_entry("authorization.k8s.io", "v1"));
-    Json(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}))
-}
-
-fn group_entry(group: &str, version: &str) -> Value {
-    let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
-    json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
-}
-
-async fn core_discovery(State(app): State<AppState>, Path(version): Path<String>) -> Response {
-    discovery(&app, "", &version)
-}
-
-async fn group_discovery(
-    State(app): State<AppState>,
-    Path((group, version)): Path<(String, String)>,
-) -> Response {
-    discovery(&app, &group, &version)
-}
-
-fn discovery(app: &AppState, group: &str, version: &str) -> Response {
-    if group == "metrics.k8s.io" && !app.cluster.metrics_available() {
-        return not_found_resource();
-    }
-    let mut resources: Vec<Value> = Resource::ALL
-        .into_iter()
-        .filter(|r| r.group() == group && r.version() == version)
-        .map(|r| {
-            json!({"name": r.plural(), "singularName": "", "namespaced": r.namespaced(),
-                        "kind": r.kind(), "verbs": r.verbs()})
-        })
-        .collect();
-    if (group, version) == ("authorization.k8s.io", "v1") {
-        resources.push(json!({"name": "selfsubjectaccessreviews", "singularName": "",
-                              "namespaced": false, "kind": "SelfSubjectAccessReview", "verbs": ["create"]}));
-    }
-    if resources.is_empty() {
-        return not_found_resource();
-    }
-    let group_version = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
-    Json(
-        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
-                "resources": resources}),
-    )
-    .into_response()
 }
 
 /// Which objects a request is about.
@@ -251,11 +201,13 @@ async fn core_all_namespaces(
     State(app): State<AppState>,
     Path((version, plural)): Path<(String, String)>,
     Query(query): Query<ListQuery>,
+    headers: HeaderMap,
 ) -> Response {
     serve(
         &app,
         Target::resolve("", &version, &plural, None, None),
         query,
+        &headers,
     )
 }
 
@@ -263,11 +215,13 @@ async fn core_collection(
     State(app): State<AppState>,
     Path((version, ns, plural)): Path<(String, String, String)>,
     Query(query): Query<ListQuery>,
+    headers: HeaderMap,
 ) -> Response {
     serve(
         &app,
         Target::resolve("", &version, &plural, Some(ns), None),
         query,
+        &headers,
     )
 }
 
@@ -275,11 +229,13 @@ async fn core_object(
     State(app): State<AppState>,
     Path((version, ns, plural, name)): Path<(String, String, String, String)>,
     Query(query): Query<ListQuery>,
+    headers: HeaderMap,
 ) -> Response {
     serve(
         &app,
         Target::resolve("", &version, &plural, Some(ns), Some(name)),
         query,
+        &headers,
     )
 }
 
@@ -287,11 +243,13 @@ async fn group_all_namespaces(
     State(app): State<AppState>,
     Path((group, version, plural)): Path<(String, String, String)>,
     Query(query): Query<ListQuery>,
+    headers: HeaderMap,
 ) -> Response {
     serve(
         &app,
         Target::resolve(&group, &version, &plural, None, None),
         query,
+        &headers,
     )
 }
 
@@ -299,21 +257,29 @@ async fn group_cluster_object(
     State(app): State<AppState>,
     Path((group, version, plural, name)): Path<(String, String, String, String)>,
     Query(query): Query<ListQuery>,
+    headers: HeaderMap,
 ) -> Response {
     let target = Target::resolve(&group, &version, &plural, None, Some(name));
     // A namespaced type reached without a namespace has no single-object path.
-    serve(&app, target.filter(|t| !t.resource.namespaced()), query)
+    serve(
+        &app,
+        target.filter(|t| !t.resource.namespaced()),
+        query,
+        &headers,
+    )
 }
 
 async fn group_collection(
     State(app): State<AppState>,
     Path((group, version, ns, plural)): Path<(String, String, String, String)>,
     Query(query): Query<ListQuery>,
+    headers: HeaderMap,
 ) -> Response {
     serve(
         &app,
         Target::resolve(&group, &version, &plural, Some(ns), None),
         query,
+        &headers,
     )
 }
 
@@ -321,15 +287,22 @@ async fn group_object(
     State(app): State<AppState>,
     Path((group, version, ns, plural, name)): Path<(String, String, String, String, String)>,
     Query(query): Query<ListQuery>,
+    headers: HeaderMap,
 ) -> Response {
     serve(
         &app,
         Target::resolve(&group, &version, &plural, Some(ns), Some(name)),
         query,
+        &headers,
     )
 }
 
-fn serve(app: &AppState, target: Option<Target>, query: ListQuery) -> Response {
+fn serve(
+    app: &AppState,
+    target: Option<Target>,
+    query: ListQuery,
+    headers: &HeaderMap,
+) -> Response {
     let Some(target) = target else {
         return not_found_resource();
     };
@@ -346,11 +319,44 @@ fn serve(app: &AppState, target: Option<Target>, query: ListQuery) -> Response {
     if app.cluster.is_forbidden(verb, &resource.qualified_name()) {
         return forbidden(verb, resource, target.namespace.as_deref());
     }
+    let table = match table_request(resource, &query, headers) {
+        Ok(table) => table,
+        Err(e) => return e.into_response(),
+    };
     match verb {
-        "get" => get_object(app, &target),
-        "watch" => start_watch(app, &target, &query).into_response(),
-        _ => list_objects(app, &target, &query).into_response(),
+        "get" => get_object(app, &target, table),
+        "watch" => start_watch(app, &target, &query, table).into_response(),
+        _ => list_objects(app, &target, &query, table).into_response(),
     }
+}
+
+/// Table output when the client asks for it and the server prints the type (else plain JSON,
+/// which kubectl's Accept header also allows).
+fn table_request(
+    resource: Resource,
+    query: &ListQuery,
+    headers: &HeaderMap,
+) -> Result<Option<TableRequest>, ApiError> {
+    if !table::prints(resource) {
+        return Ok(None);
+    }
+    let Some(version) = wanted_version(headers, "Table", "meta.k8s.io", &["v1", "v1beta1"]) else {
+        return Ok(None);
+    };
+    let include =
+        IncludeObject::parse(query.include_object.as_deref()).map_err(ApiError::bad_request)?;
+    Ok(Some(TableRequest { version, include }))
+}
+
+/// `items` printed as a Table.
+fn table_response(
+    table: TableRequest,
+    resource: Resource,
+    items: &[&Value],
+    metadata: Value,
+) -> Response {
+    let printed = table.table(resource, items, metadata, true, Utc::now());
+    ([(CONTENT_TYPE, table.content_type())], Json(printed)).into_response()
 }
 
 fn forbidden(verb: &str, resource: Resource, namespace: Option<&str>) -> Response {
@@ -367,11 +373,17 @@ fn forbidden(verb: &str, resource: Resource, namespace: Option<&str>) -> Respons
     status(StatusCode::FORBIDDEN, "Forbidden", message)
 }
 
-fn get_object(app: &AppState, target: &Target) -> Response {
+fn get_object(app: &AppState, target: &Target, table: Option<TableRequest>) -> Response {
     let name = target.name.as_deref().unwrap_or_default();
     let namespace = target.namespace.as_deref().unwrap_or_default();
     match app.cluster.get(target.resource, namespace, name) {
-        Some(object) => Json(object).into_response(),
+        Some(object) => match table {
+            Some(table) => {
+                let metadata = json!({"resourceVersion": object["metadata"]["resourceVersion"]});
+                table_response(table, target.resource, &[&object], metadata)
+            }
+            None => Json(object).into_response(),
+        },
         None => status(
             StatusCode::NOT_FOUND,
             "NotFound",
@@ -401,7 +413,12 @@ impl Selectors {
     }
 }
 
-fn list_objects(app: &AppState, target: &Target, query: &ListQuery) -> Result<Response, ApiError> {
+fn list_objects(
+    app: &AppState,
+    target: &Target,
+    query: &ListQuery,
+    table: Option<TableRequest>,
+) -> Result<Response, ApiError> {
     let selectors = Selectors::parse(query)?;
     let after = query
         .continue_token
@@ -430,6 +447,10 @@ fn list_objects(app: &AppState, target: &Target, query: &ListQuery) -> Result<Re
         metadata["remainingItemCount"] = json!(remaining);
     }
     let items: Vec<Value> = page.into_iter().map(|(_, v)| v).collect();
+    if let Some(table) = table {
+        let rows: Vec<&Value> = items.iter().collect();
+        return Ok(table_response(table, target.resource, &rows, metadata));
+    }
     let kind = format!("{}List", target.resource.kind());
     Ok(Json(json!({"kind": kind, "apiVersion": target.resource.api_version(), "metadata": metadata, "items": items}))
         .into_response())
@@ -447,7 +468,12 @@ fn decode_continue(token: &str) -> Result<(String, String), ApiError> {
     Ok((ns.to_string(), name.to_string()))
 }
 
-fn start_watch(app: &AppState, target: &Target, query: &ListQuery) -> Result<Response, ApiError> {
+fn start_watch(
+    app: &AppState,
+    target: &Target,
+    query: &ListQuery,
+    table: Option<TableRequest>,
+) -> Result<Response, ApiError> {
     if target.resource.is_metrics() {
         return Err(ApiError {
             code: StatusCode::METHOD_NOT_ALLOWED,
@@ -470,6 +496,7 @@ fn start_watch(app: &AppState, target: &Target, query: &ListQuery) -> Result<Res
         since,
         timeout: Duration::from_secs(query.timeout_seconds.unwrap_or(1800)),
         bookmarks: flag(&query.allow_watch_bookmarks),
+        table,
     };
     Ok(watch_response(app.clone(), request))
 }

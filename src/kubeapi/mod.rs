@@ -7,10 +7,14 @@
 //! It serves plain HTTP on loopback; [`ApiServer::kubeconfig`] writes the file that points a
 //! client at it.
 
+mod discovery;
 mod handlers;
+pub mod host;
+mod media;
 pub mod resources;
 pub mod selectors;
 pub mod state;
+mod table;
 mod watch;
 pub mod workload;
 

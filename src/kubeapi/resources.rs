@@ -7,16 +7,18 @@ pub enum Resource {
     Pods,
     Events,
     Deployments,
+    ReplicaSets,
     HorizontalPodAutoscalers,
     PodMetrics,
     NodeMetrics,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 7] = [
         Resource::Pods,
         Resource::Events,
         Resource::Deployments,
+        Resource::ReplicaSets,
         Resource::HorizontalPodAutoscalers,
         Resource::PodMetrics,
         Resource::NodeMetrics,
@@ -26,7 +28,7 @@ impl Resource {
     pub fn group(self) -> &'static str {
         match self {
             Resource::Pods | Resource::Events => "",
-            Resource::Deployments => "apps",
+            Resource::Deployments | Resource::ReplicaSets => "apps",
             Resource::HorizontalPodAutoscalers => "autoscaling",
             Resource::PodMetrics | Resource::NodeMetrics => "metrics.k8s.io",
         }
@@ -34,7 +36,9 @@ impl Resource {
 
     pub fn version(self) -> &'static str {
         match self {
-            Resource::Pods | Resource::Events | Resource::Deployments => "v1",
+            Resource::Pods | Resource::Events | Resource::Deployments | Resource::ReplicaSets => {
+                "v1"
+            }
             Resource::HorizontalPodAutoscalers => "v2",
             Resource::PodMetrics | Resource::NodeMetrics => "v1beta1",
         }
@@ -46,6 +50,7 @@ impl Resource {
             Resource::Pods | Resource::PodMetrics => "pods",
             Resource::Events => "events",
             Resource::Deployments => "deployments",
+            Resource::ReplicaSets => "replicasets",
             Resource::HorizontalPodAutoscalers => "horizontalpodautoscalers",
             Resource::NodeMetrics => "nodes",
         }
@@ -56,9 +61,45 @@ impl Resource {
             Resource::Pods => "Pod",
             Resource::Events => "Event",
             Resource::Deployments => "Deployment",
+            Resource::ReplicaSets => "ReplicaSet",
             Resource::HorizontalPodAutoscalers => "HorizontalPodAutoscaler",
             Resource::PodMetrics => "PodMetrics",
             Resource::NodeMetrics => "NodeMetrics",
+        }
+    }
+
+    /// The singular name kubectl accepts (`kubectl get pod`); metrics-server publishes none.
+    pub fn singular(self) -> &'static str {
+        match self {
+            Resource::Pods => "pod",
+            Resource::Events => "event",
+            Resource::Deployments => "deployment",
+            Resource::ReplicaSets => "replicaset",
+            Resource::HorizontalPodAutoscalers => "horizontalpodautoscaler",
+            Resource::PodMetrics | Resource::NodeMetrics => "",
+        }
+    }
+
+    /// The short names the real API server publishes in discovery (`kubectl get hpa`).
+    pub fn short_names(self) -> &'static [&'static str] {
+        match self {
+            Resource::Pods => &["po"],
+            Resource::Events => &["ev"],
+            Resource::Deployments => &["deploy"],
+            Resource::ReplicaSets => &["rs"],
+            Resource::HorizontalPodAutoscalers => &["hpa"],
+            Resource::PodMetrics | Resource::NodeMetrics => &[],
+        }
+    }
+
+    /// Discovery categories: `kubectl get all` lists the types in `all` (events are not).
+    pub fn categories(self) -> &'static [&'static str] {
+        match self {
+            Resource::Pods
+            | Resource::Deployments
+            | Resource::ReplicaSets
+            | Resource::HorizontalPodAutoscalers => &["all"],
+            Resource::Events | Resource::PodMetrics | Resource::NodeMetrics => &[],
         }
     }
 
@@ -98,17 +139,6 @@ impl Resource {
         Self::ALL
             .into_iter()
             .find(|r| r.group() == group && r.version() == version && r.plural() == plural)
-    }
-
-    /// Group versions served, in discovery order.
-    pub fn group_versions() -> Vec<(&'static str, &'static str)> {
-        let mut out: Vec<(&'static str, &'static str)> = Vec::new();
-        for r in Self::ALL {
-            if !out.contains(&(r.group(), r.version())) {
-                out.push((r.group(), r.version()));
-            }
-        }
-        out
     }
 }
 

@@ -248,10 +248,24 @@ impl ClusterState {
             }
             None => {
                 let name = format!("{}.{:x}", event.involved_name, self.lock().rv + 1);
-                self.upsert(Resource::Events, new_event_object(event, &name, &now));
+                let mut object = new_event_object(event, &name, &now);
+                // kubectl describe selects an object's events by its uid too.
+                if let Some(uid) = self.involved_uid(event) {
+                    object["involvedObject"]["uid"] = uid;
+                }
+                self.upsert(Resource::Events, object);
                 name
             }
         }
+    }
+
+    fn involved_uid(&self, event: &NewEvent<'_>) -> Option<Value> {
+        let resource = Resource::ALL
+            .into_iter()
+            .find(|r| !r.is_metrics() && r.kind() == event.involved_kind)?;
+        self.get(resource, event.namespace, event.involved_name)?
+            .pointer("/metadata/uid")
+            .cloned()
     }
 
     fn find_similar_event(&self, event: &NewEvent<'_>) -> Option<Value> {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use chrono::Utc;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, interval_at, sleep_until};
@@ -14,6 +15,7 @@ use tokio::time::{Instant, interval_at, sleep_until};
 use super::handlers::{AppState, status_body};
 use super::resources::Resource;
 use super::state::Change;
+use super::table::TableRequest;
 
 pub(crate) struct WatchRequest {
     pub resource: Resource,
@@ -24,6 +26,8 @@ pub(crate) struct WatchRequest {
     pub since: Option<u64>,
     pub timeout: Duration,
     pub bookmarks: bool,
+    /// Events as one-row Tables (`kubectl get -w`).
+    pub table: Option<TableRequest>,
 }
 
 impl WatchRequest {
@@ -37,21 +41,56 @@ impl WatchRequest {
 
 pub(crate) fn watch_response(app: AppState, request: WatchRequest) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(64);
+    let content_type = request
+        .table
+        .map_or_else(|| "application/json".to_string(), |t| t.content_type());
     tokio::spawn(feed(app, request, tx));
     let lines = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|line| (Ok::<_, Infallible>(line), rx))
     });
-    (
-        [(CONTENT_TYPE, "application/json")],
-        Body::from_stream(lines),
-    )
-        .into_response()
+    ([(CONTENT_TYPE, content_type)], Body::from_stream(lines)).into_response()
 }
 
 fn line(kind: &str, object: &Value) -> Bytes {
     let mut text = json!({"type": kind, "object": object}).to_string();
     text.push('\n');
     Bytes::from(text)
+}
+
+/// Writes a stream's change events: objects as they are, or one-row Tables whose column
+/// definitions come only with the first (as the API server saves them on later events).
+struct Encoder {
+    resource: Resource,
+    table: Option<TableRequest>,
+    columns_sent: bool,
+}
+
+impl Encoder {
+    fn change(&mut self, kind: &str, object: &Value) -> Bytes {
+        let Some(table) = self.table else {
+            return line(kind, object);
+        };
+        let metadata = json!({"resourceVersion": object["metadata"]["resourceVersion"]});
+        let printed = table.table(
+            self.resource,
+            &[object],
+            metadata,
+            !self.columns_sent,
+            Utc::now(),
+        );
+        self.columns_sent = true;
+        line(kind, &printed)
+    }
+
+    fn bookmark(&self, rv: u64) -> Bytes {
+        let metadata = json!({"resourceVersion": rv.to_string()});
+        let mark = match self.table {
+            Some(table) => table.table(self.resource, &[], metadata, false, Utc::now()),
+            None => json!({"kind": self.resource.kind(), "apiVersion": self.resource.api_version(),
+                           "metadata": metadata}),
+        };
+        line("BOOKMARK", &mark)
+    }
 }
 
 /// Sends changes until the timeout, a client disconnect, `close_watches` or server shutdown.
@@ -63,7 +102,12 @@ async fn feed(app: AppState, request: WatchRequest, tx: mpsc::Sender<Bytes>) {
     let deadline = Instant::now() + request.timeout;
     let every = app.cluster.bookmark_interval();
     let mut bookmark = interval_at(Instant::now() + every, every);
-    let Some(mut position) = initial_position(&app, &request, &tx).await else {
+    let mut encoder = Encoder {
+        resource: request.resource,
+        table: request.table,
+        columns_sent: false,
+    };
+    let Some(mut position) = initial_position(&app, &request, &mut encoder, &tx).await else {
         return;
     };
     loop {
@@ -83,7 +127,7 @@ async fn feed(app: AppState, request: WatchRequest, tx: mpsc::Sender<Bytes>) {
             Ok((changes, upto)) => {
                 for change in changes.iter().filter(|c| request.wants(c)) {
                     if tx
-                        .send(line(change.change.as_str(), &change.object))
+                        .send(encoder.change(change.change.as_str(), &change.object))
                         .await
                         .is_err()
                     {
@@ -100,9 +144,7 @@ async fn feed(app: AppState, request: WatchRequest, tx: mpsc::Sender<Bytes>) {
             _ = sleep_until(deadline) => return,
             _ = tx.closed() => return,
             _ = bookmark.tick(), if request.bookmarks => {
-                let mark = json!({"kind": request.resource.kind(), "apiVersion": request.resource.api_version(),
-                                  "metadata": {"resourceVersion": position.to_string()}});
-                if tx.send(line("BOOKMARK", &mark)).await.is_err() {
+                if tx.send(encoder.bookmark(position)).await.is_err() {
                     return;
                 }
             }
@@ -115,6 +157,7 @@ async fn feed(app: AppState, request: WatchRequest, tx: mpsc::Sender<Bytes>) {
 async fn initial_position(
     app: &AppState,
     request: &WatchRequest,
+    encoder: &mut Encoder,
     tx: &mpsc::Sender<Bytes>,
 ) -> Option<u64> {
     if let Some(since) = request.since {
@@ -124,7 +167,7 @@ async fn initial_position(
         .cluster
         .list(request.resource, request.namespace.as_deref());
     for (_, object) in items.iter().filter(|(_, o)| (request.matches)(o)) {
-        tx.send(line("ADDED", object)).await.ok()?;
+        tx.send(encoder.change("ADDED", object)).await.ok()?;
     }
     Some(rv)
 }

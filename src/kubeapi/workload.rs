@@ -19,6 +19,36 @@ pub fn deployment(namespace: &str, name: &str, replicas: i32) -> Value {
     })
 }
 
+/// The ReplicaSet the Deployment controller keeps for `deployment`'s template (as stored, so
+/// with its uid): named `<deployment>-<hash>`, owned by the Deployment, its counts copied from
+/// the Deployment's status.
+pub fn replica_set(deployment: &Value, hash: &str) -> Value {
+    let meta = &deployment["metadata"];
+    let name = meta["name"].as_str().unwrap_or_default();
+    let with_hash = |labels: &Value| {
+        let mut labels = labels.clone();
+        if !labels.is_object() {
+            labels = json!({});
+        }
+        labels["pod-template-hash"] = json!(hash);
+        labels
+    };
+    let spec = &deployment["spec"];
+    let mut template = spec["template"].clone();
+    template["metadata"]["labels"] = with_hash(&template["metadata"]["labels"]);
+    let status = &deployment["status"];
+    json!({
+        "metadata": {"name": format!("{name}-{hash}"), "namespace": meta["namespace"],
+                     "labels": with_hash(&spec["template"]["metadata"]["labels"]),
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
+                                          "uid": meta["uid"], "controller": true, "blockOwnerDeletion": true}]},
+        "spec": {"replicas": spec["replicas"], "template": template,
+                 "selector": {"matchLabels": with_hash(&spec["selector"]["matchLabels"])}},
+        "status": {"replicas": status["replicas"], "readyReplicas": status["readyReplicas"],
+                   "availableReplicas": status["availableReplicas"], "fullyLabeledReplicas": status["replicas"]},
+    })
+}
+
 /// An autoscaling/v2 HPA on Deployment `target` with a CPU utilization target and a behavior.
 pub fn hpa(
     namespace: &str,

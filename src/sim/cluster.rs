@@ -13,13 +13,15 @@ use tokio::sync::Semaphore;
 use super::clock::SimClock;
 use super::hpa::{self, HpaSpec, Limit, Memory, PodReading};
 use super::truth::Truth;
-use crate::kubeapi::{ClusterState, NewEvent, Resource};
+use crate::kubeapi::{ClusterState, NewEvent, Resource, workload};
 
 const MIB: f64 = 1024.0 * 1024.0;
 /// Upstream's cpu-initialization-period: young pods' metrics must postdate readiness.
 const CPU_INITIALIZATION_S: f64 = 300.0;
 const NODE: &str = "sim-node-1";
 const IMAGE: &str = "codellama-inference:latest";
+/// The ReplicaSet's `pod-template-hash`, in its pods' names.
+const TEMPLATE_HASH: &str = "7c9d8f6b5";
 
 /// Everything `--config` can set; defaults follow the user's deployment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -328,7 +330,7 @@ impl Cluster {
         inner.next_pod += 1;
         // Kubernetes' five-character suffix; ours counts, in its alphabet's spirit.
         let name = format!(
-            "{}-7c9d8f6b5-{:05x}",
+            "{}-{TEMPLATE_HASH}-{:05x}",
             self.config.app,
             0x8a3c1 + inner.next_pod * 7919
         );
@@ -357,12 +359,14 @@ impl Cluster {
     }
 
     fn replica_set(&self) -> String {
-        format!("{}-7c9d8f6b5", self.config.app)
+        format!("{}-{TEMPLATE_HASH}", self.config.app)
     }
 
     fn advance_pods(&self, inner: &mut Inner, now_s: f64) {
+        let mut became_ready = false;
         for pod in inner.pods.iter_mut() {
             let due = pod.due_stage(&self.config, now_s);
+            became_ready |= pod.stage < Stage::Ready && due == Stage::Ready;
             while pod.stage < due {
                 let next = match pod.stage {
                     Stage::Pending => Stage::Pulling,
@@ -371,6 +375,10 @@ impl Cluster {
                 };
                 self.enter_stage(pod, next, now_s);
             }
+        }
+        // The Deployment's ready count follows its pods, as the controllers keep it.
+        if became_ready {
+            self.publish_deployment(inner);
         }
     }
 
@@ -640,6 +648,14 @@ impl Cluster {
         let mut object = self.deployment_object(inner.pods.len(), ready);
         object["spec"]["replicas"] = json!(inner.replicas);
         self.api.upsert(Resource::Deployments, object);
+        // Its ReplicaSet, for `kubectl get rs` and `kubectl describe deployment`.
+        let c = &self.config;
+        if let Some(stored) = self.api.get(Resource::Deployments, &c.namespace, &c.app) {
+            self.api.upsert(
+                Resource::ReplicaSets,
+                workload::replica_set(&stored, TEMPLATE_HASH),
+            );
+        }
     }
 
     fn event(&self, kind: &str, name: &str, reason: &str, message: &str, component: &str) {
@@ -677,7 +693,7 @@ impl Cluster {
             "spec": {"replicas": c.initial_replicas, "selector": {"matchLabels": {"app": c.app}},
                      "template": {"metadata": {"labels": {"app": c.app}},
                                   "spec": {"containers": [self.container()]}}},
-            "status": {"replicas": replicas, "readyReplicas": ready, "availableReplicas": ready},
+            "status": {"replicas": replicas, "updatedReplicas": replicas, "readyReplicas": ready, "availableReplicas": ready},
         })
     }
 

@@ -6,20 +6,34 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use super::cluster::{Cluster, PodRuntime};
 use super::service::{ChatRequest, answer, health};
+use crate::kubeapi::host::foreign_host;
 
 pub fn router(cluster: Arc<Cluster>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/chat", post(chat))
         .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn(loopback_only))
         .with_state(cluster)
+}
+
+/// The API server's DNS-rebinding guard, answered the way this service reports errors.
+async fn loopback_only(request: Request, next: Next) -> Response {
+    match foreign_host(request.headers()) {
+        Some(reason) => {
+            let detail = serde_json::json!({"detail": reason});
+            (StatusCode::FORBIDDEN, axum::Json(detail)).into_response()
+        }
+        None => next.run(request).await,
+    }
 }
 
 /// Gives the pod's admission back however the request ends (the client may go away).
