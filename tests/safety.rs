@@ -425,7 +425,7 @@ proptest! {
         let out = tmp.path().join("out");
         std::fs::create_dir(&out).unwrap();
         let outputs = report::render::Outputs { markdown: true, html: true };
-        report::render::write_report(&analysis, &[], &session, &out, outputs, None).unwrap();
+        report::render::write_report(&analysis, report::render::Objectives::None, &[], &session, &out, outputs, None).unwrap();
         let md = std::fs::read_to_string(out.join("report.md")).unwrap();
         assert_rows_keep_their_cells(&md);
         let html = std::fs::read_to_string(out.join("report.html")).unwrap();

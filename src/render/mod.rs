@@ -94,16 +94,10 @@ pub fn write_report(
     match objectives {
         Objectives::None => {}
         Objectives::Checked(report) => {
-            tctx.insert(
-                "objectives",
-                &objectives::objectives_ctx(report),
-            );
+            tctx.insert("objectives", &objectives::objectives_ctx(report));
         }
         Objectives::Invalid(error) => {
-            tctx.insert(
-                "objectives_error",
-                &escape::Md::text(error.to_string()),
-            );
+            tctx.insert("objectives_error", &escape::Md::text(error.to_string()));
         }
     }
     let markdown = tera

@@ -167,4 +167,3 @@ pub fn verdict(report: &ObjectivesReport) -> String {
         parts.join(", ")
     )
 }
-

@@ -151,9 +151,10 @@ fn judge(measured: &Figure, direction: Direction, limit: f64) -> Outcome {
 fn relative(path: &std::path::Path, session: &std::path::Path) -> String {
     match path.strip_prefix(session) {
         Ok(inside) => inside.display().to_string(),
-        Err(_) => path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        Err(_) => path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
     }
 }
 
