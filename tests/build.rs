@@ -238,7 +238,8 @@ fn every_chart_is_a_1920x1080_png_with_content() {
             "spike_phases.png",
             "stress_steps.png",
             "soak_per_minute.png",
-            "latency_over_time.png",
+            // Named after its run, "Spike 2 (16:51:20)" (the examples hold two spike runs).
+            "latency_over_time_spike_2_16_51_20.png",
             "stress_curve.png",
             "soak_stability.png"
         ]

@@ -127,17 +127,62 @@ impl GroupedBars<'_> {
     }
 }
 
-/// Splits a label into lines of at most `width` characters at spaces.
+/// Splits a label into lines of at most `width` characters at spaces, and at every `\n`. A
+/// no-break space (as in [`rate_label`]) never splits, so `0.5 req/s` stays whole.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
-                line.push(' ');
-                line.push_str(word);
+    for paragraph in text.split('\n') {
+        let start = lines.len();
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let in_paragraph = lines.len() > start;
+            match lines.last_mut() {
+                Some(line)
+                    if in_paragraph && line.chars().count() + 1 + word.chars().count() <= width =>
+                {
+                    line.push(' ');
+                    line.push_str(word);
+                }
+                _ => lines.push(word.to_string()),
             }
-            _ => lines.push(word.to_string()),
         }
     }
     lines
+}
+
+/// A group name for a target rate, kept whole when group names wrap: `0.5 req/s`.
+pub fn rate_label(rate: f64) -> String {
+    format!("{}\u{a0}req/s", crate::render::format::plain(rate))
+}
+
+/// The rate, and the step's success share on a second line: `100 % ok`.
+pub fn rate_and_success_label(rate: f64, success_pct: Option<f64>) -> String {
+    let share = success_pct.map_or("success\u{a0}n/a".to_string(), |p| {
+        format!("{p:.0}\u{a0}%\u{a0}ok")
+    });
+    format!("{}\n{share}", rate_label(rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stress_step_name_is_one_line_and_its_success_share_another() {
+        // 10 characters: the width a group of ten gets at 1920 px.
+        let lines = wrap(&rate_and_success_label(0.5, Some(100.0)), 10);
+        assert_eq!(lines, ["0.5\u{a0}req/s", "100\u{a0}%\u{a0}ok"]);
+        // Narrower than a token: the token stays whole on its own line.
+        assert_eq!(
+            wrap(&rate_and_success_label(12.5, Some(97.4)), 4),
+            ["12.5\u{a0}req/s", "97\u{a0}%\u{a0}ok"]
+        );
+        assert_eq!(
+            wrap(&rate_and_success_label(2.0, None), 10),
+            ["2\u{a0}req/s", "success\u{a0}n/a"]
+        );
+        assert_eq!(
+            wrap("Basic load: Short prompt", 12),
+            ["Basic load:", "Short prompt"]
+        );
+    }
 }

@@ -1,9 +1,12 @@
 //! Line charts over time or over an ordered index (windows, soak minutes).
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::theme::{PALETTE, Sizes, chart_builder, draw_legend, style_mesh};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::theme::{FONT, INK, PALETTE, Sizes, chart_builder, draw_legend, style_mesh};
 use super::validate::axis;
 
 pub struct Line {
@@ -30,6 +33,18 @@ impl LineChart<'_> {
         &self,
         area: &DrawingArea<DB, Shift>,
         sizes: Sizes,
+    ) -> Result<(), String> {
+        self.draw_marked(area, sizes, &[], false)
+    }
+
+    /// Draws with a dashed vertical line at each of `marks` (x, name), e.g. where a stress
+    /// step began, each named at the bottom when `named` and there is room before the next.
+    pub fn draw_marked<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        sizes: Sizes,
+        marks: &[(f64, String)],
+        named: bool,
     ) -> Result<(), String> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let all = || self.lines.iter().flat_map(|l| l.points.iter());
@@ -69,6 +84,9 @@ impl LineChart<'_> {
                     Rectangle::new([(x, y - 8), (x + 24, y + 8)], shade.filled())
                 });
         }
+        if !marks.is_empty() {
+            draw_marks(&mut chart, area, sizes, marks, named, y_top)?;
+        }
         let stroke = (sizes.value / 6).max(2);
         for (i, line) in self.lines.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
@@ -103,3 +121,55 @@ impl LineChart<'_> {
         Ok(())
     }
 }
+
+fn draw_marks<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    area: &DrawingArea<DB, Shift>,
+    sizes: Sizes,
+    marks: &[(f64, String)],
+    named: bool,
+    y_top: f64,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    for (i, (x, _)) in marks.iter().enumerate() {
+        let series = chart
+            .draw_series(DashedLineSeries::new(
+                [(*x, 0.0), (*x, y_top)],
+                6,
+                6,
+                MARK_COLOR.stroke_width(2),
+            ))
+            .map_err(err)?;
+        if i == 0 && named {
+            series.label("step / phase start").legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 28, y)], MARK_COLOR.stroke_width(2))
+            });
+        }
+    }
+    if !named {
+        return Ok(());
+    }
+    let font = (FONT, sizes.value).into_font().color(&INK);
+    let (base_x, base_y) = area.get_base_pixel();
+    let (plot_x, plot_y) = chart.plotting_area().get_pixel_range();
+    for (i, (x, name)) in marks.iter().enumerate() {
+        let (px, _) = chart.backend_coord(&(*x, 0.0));
+        let next = marks
+            .get(i + 1)
+            .map_or(plot_x.end, |(n, _)| chart.backend_coord(&(*n, 0.0)).0);
+        let (w, _) = area.estimate_text_size(name, &font).map_err(err)?;
+        // A name wider than its step is left out rather than printed over the next one; names
+        // sit on the x axis, under the latency lines and clear of the legend at the top.
+        if px + 6 + w as i32 <= next {
+            area.draw(&Text::new(
+                name.clone(),
+                (px + 4 - base_x, plot_y.end - 4 - base_y),
+                font.pos(Pos::new(HPos::Left, VPos::Bottom)),
+            ))
+            .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+const MARK_COLOR: RGBColor = RGBColor(110, 110, 110);

@@ -6,6 +6,7 @@ pub mod curves;
 pub mod lines;
 pub mod scaling;
 pub mod theme;
+pub mod timeline;
 pub mod validate;
 
 use std::path::Path;
@@ -54,9 +55,6 @@ pub struct ChartOutcome {
 
 fn secs(v: f64) -> String {
     format::seconds(v)
-}
-fn pct(v: f64) -> String {
-    format!("{v:.0} %")
 }
 fn pct1(v: f64) -> String {
     format::percent(v)
@@ -300,7 +298,7 @@ fn stress_steps(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
     let groups: Vec<String> = stress
         .steps
         .iter()
-        .map(|s| format!("{} req/s", format::significant(s.target_rps)))
+        .map(|s| bars::rate_label(s.target_rps))
         .collect();
     let rates = GroupedBars {
         title: &format!("{}: requests per second, target vs achieved", stress.label),
@@ -325,13 +323,7 @@ fn stress_steps(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         groups: stress
             .steps
             .iter()
-            .map(|s| {
-                format!(
-                    "{} ({})",
-                    format::significant(s.target_rps),
-                    s.success_rate.value.map_or("n/a".into(), pct)
-                )
-            })
+            .map(|s| bars::rate_and_success_label(s.target_rps, s.success_rate.value))
             .collect(),
         series: vec![Series {
             name: "average latency".into(),
@@ -411,15 +403,12 @@ fn latency_over_time(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOut
             ),
         )];
     }
+    let files = timeline::timeline_files(a.timelines.iter().map(|t| t.label.as_str()));
     a.timelines
         .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let file = if i == 0 {
-                "latency_over_time.png".to_string()
-            } else {
-                format!("latency_over_time_{}.png", i + 1)
-            };
+        .zip(files)
+        .map(|(t, file)| {
+            let boundaries = timeline::phase_boundaries(t, &a.phases);
             let pts = |f: fn(&crate::analyze::windows::WindowRow) -> Option<f64>| {
                 t.windows
                     .iter()
@@ -480,8 +469,8 @@ fn latency_over_time(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOut
             let result = checked.and_then(|()| {
                 png(dir, &file, size, |area, sizes| {
                     let (top, bottom) = area.split_vertically(size.1 * 3 / 5);
-                    latency.draw(&top, sizes)?;
-                    completed.draw(&bottom, sizes)
+                    latency.draw_marked(&top, sizes, &boundaries, true)?;
+                    completed.draw_marked(&bottom, sizes, &boundaries, false)
                 })
             });
             let caption = format!(
@@ -523,7 +512,7 @@ fn cluster_charts(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcom
         ),
         |s| validate::scaling_timeline(s, &a.phases),
         |s| s.headline.clone(),
-        |area, sizes, s| scaling::scaling_timeline(area, sizes, s, &a.phases),
+        |area, sizes, s| scaling::scaling_timeline(area, sizes, s, &a.phases).map(drop),
     );
     let cpu = bar_chart(
         dir,
@@ -556,7 +545,9 @@ fn stress_curve(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         ),
         |stress| validate::stress_curve(stress),
         |stress| stress.headline.clone(),
-        |area, sizes, stress| curves::stress_curve(area, sizes, stress, a.scaling.as_ref()),
+        |area, sizes, stress| {
+            curves::stress_curve(area, sizes, stress, a.scaling.as_ref()).map(drop)
+        },
     )
 }
 
@@ -572,7 +563,10 @@ fn soak_stability(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         ),
         |soak| validate::soak_stability(soak, a.scaling.as_ref()),
         |soak| soak.verdict.clone(),
-        |area, sizes, soak| curves::soak_stability(area, sizes, soak, a.scaling.as_ref()),
+        |area, sizes, soak| {
+            let phase = a.phases.iter().find(|p| p.test == soak.label);
+            curves::soak_stability(area, sizes, soak, a.scaling.as_ref(), phase).map(drop)
+        },
     )
 }
 

@@ -41,7 +41,7 @@ pub fn checklist(scaling: Option<&ScalingReport>) -> Vec<(Md, Md)> {
         "Maximum pods reached",
         "CPU utilization at each pod count",
         "HPA events timeline",
-        "Pod memory during the soak test",
+        "Memory growth during the soak test (per pod)",
         "Pod restarts and OOMKills",
     ];
     let Some(s) = scaling else {
