@@ -146,7 +146,7 @@ pub fn soak_stability(s: &SoakReport, scaling: Option<&ScalingReport>) -> Result
     let clock_minutes = s.clock_minutes.iter().flat_map(|w| [w.avg, w.p95]);
     let latencies: Vec<f64> = block_minutes.chain(clock_minutes).flatten().collect();
     if latencies.is_empty() {
-        return Err("no minute of the soak has a latency (every request failed?)".into());
+        return Err("no minute of the soak has a finite latency figure".into());
     }
     let memory = scaling.into_iter().flat_map(|sc| &sc.soak_memory);
     values(

@@ -161,7 +161,7 @@ mod tests {
                 "  Failures: refused: 1, http5xx 503: 3",
             ]
         );
-        assert!(!every_request_failed(&[total.clone()]));
+        assert!(!every_request_failed(std::slice::from_ref(&total)));
         let none_ok = PhaseTally { ok: 0, ..total };
         assert!(every_request_failed(&[none_ok]));
         assert!(!every_request_failed(&[PhaseTally::default()]));
