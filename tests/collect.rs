@@ -958,11 +958,7 @@ async fn sigint_reaches_the_command_once_and_its_exit_code_is_returned() {
 }
 
 /// A pseudo-terminal: (the side a program writes to, the side the test reads).
-fn pseudo_terminal() -> (std::os::fd::OwnedFd, File) {
-    pseudo_terminal_of_width(200)
-}
-
-fn pseudo_terminal_of_width(columns: u16) -> (std::os::fd::OwnedFd, File) {
+fn pseudo_terminal(columns: u16) -> (std::os::fd::OwnedFd, File) {
     use std::os::fd::FromRawFd;
     let (mut controller, mut terminal) = (0, 0);
     let size = libc::winsize {
@@ -982,6 +978,14 @@ fn pseudo_terminal_of_width(columns: u16) -> (std::os::fd::OwnedFd, File) {
         )
     };
     assert_eq!(rc, 0, "openpty failed");
+    // openpty does not set close-on-exec: without it, a process another test starts meanwhile
+    // inherits the terminal and holds it open, and the reader never sees it close.
+    for fd in [controller, terminal] {
+        // SAFETY: fcntl on an fd we own, setting a flag; no memory effects.
+        unsafe {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
     // SAFETY: both fds were just opened by openpty and are owned by nothing else.
     unsafe {
         (
@@ -993,33 +997,14 @@ fn pseudo_terminal_of_width(columns: u16) -> (std::os::fd::OwnedFd, File) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_line_is_drawn_only_when_stderr_is_a_terminal() {
-    use std::io::Read;
     let cluster = Cluster::start().await;
-    let (terminal, mut screen) = pseudo_terminal();
     let kubeconfig = cluster.dir.path().join("kubeconfig");
-    let mut child = cluster
-        .command(&kubeconfig, "tty", &["--duration", "2500ms"])
-        .stdout(Stdio::null())
-        .stderr(terminal)
-        .spawn()
-        .unwrap();
-    // Read until the child has exited and closed the terminal (then reads fail with EIO).
-    let reader = std::thread::spawn(move || {
-        let mut shown = Vec::new();
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = screen.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            shown.extend_from_slice(&buffer[..n]);
-        }
-        String::from_utf8_lossy(&shown).into_owned()
-    });
-    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
+    let (status, shown) = on_terminal(
+        cluster.command(&kubeconfig, "tty", &["--duration", "2500ms"]),
+        200,
+    )
+    .await;
     assert_eq!(status.code(), Some(0));
-    let shown = reader.join().unwrap();
     assert!(
         shown.contains("replicas 1/1 · cpu 10%/70% · ready 1/1"),
         "{shown:?}"
@@ -1573,38 +1558,17 @@ async fn kubeconfig_mistakes_are_said_once_with_what_to_do() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_line_fits_the_terminal_and_counts_the_linger_down() {
-    use std::io::Read;
     let cluster = Cluster::start().await;
     let columns = 100;
-    let (terminal, mut screen) = pseudo_terminal_of_width(columns);
     let kubeconfig = cluster.dir.path().join("kubeconfig");
     cluster.hpa_event(UP);
-    let mut child = cluster
-        .command(
-            &kubeconfig,
-            "narrow",
-            &["--linger", "2500ms", "--", "sh", "-c", "sleep 1.2"],
-        )
-        .stdout(Stdio::null())
-        .stderr(terminal)
-        .spawn()
-        .unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut shown = Vec::new();
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = screen.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            shown.extend_from_slice(&buffer[..n]);
-        }
-        String::from_utf8_lossy(&shown).into_owned()
-    });
-    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
+    let command = cluster.command(
+        &kubeconfig,
+        "narrow",
+        &["--linger", "2500ms", "--", "sh", "-c", "sleep 1.2"],
+    );
+    let (status, shown) = on_terminal(command, columns).await;
     assert_eq!(status.code(), Some(0));
-    let shown = reader.join().unwrap();
     let drawn: Vec<String> = shown
         .split(['\r', '\n'])
         .map(without_escapes)
@@ -1624,6 +1588,35 @@ async fn status_line_fits_the_terminal_and_counts_the_linger_down() {
     for left in ["linger 3s left", "linger 2s left", "linger 1s left"] {
         assert!(drawn.iter().any(|l| l.contains(left)), "{left}: {drawn:#?}");
     }
+}
+
+/// Runs `command` with its stderr on a terminal `columns` wide: (exit status, what it drew).
+async fn on_terminal(mut command: Command, columns: u16) -> (ExitStatus, String) {
+    use std::io::Read;
+    let (terminal, mut screen) = pseudo_terminal(columns);
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(terminal)
+        .spawn()
+        .unwrap();
+    // The command holds its copy of the terminal until dropped: the reader would never see EIO.
+    drop(command);
+    // Read until the child has exited and closed the terminal (then reads fail with EIO).
+    let reader = std::thread::spawn(move || {
+        let mut shown = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = screen.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            shown.extend_from_slice(&buffer[..n]);
+        }
+        String::from_utf8_lossy(&shown).into_owned()
+    });
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    (status, reader.join().unwrap())
 }
 
 /// A terminal line without its control sequences (`ESC [ ... letter`).
