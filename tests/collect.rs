@@ -15,6 +15,10 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::time::{Instant, sleep};
 
+#[path = "collect_support/silent_link.rs"]
+mod silent_link;
+use silent_link::SilentLink;
+
 const NS: &str = "llm-inference";
 const APP: &str = "llm-inference";
 const TOKEN: &str = "tok-5f1e2d3c4b5a-do-not-record";
@@ -954,12 +958,12 @@ async fn sigint_reaches_the_command_once_and_its_exit_code_is_returned() {
 }
 
 /// A pseudo-terminal: (the side a program writes to, the side the test reads).
-fn pseudo_terminal() -> (std::os::fd::OwnedFd, File) {
+fn pseudo_terminal(columns: u16) -> (std::os::fd::OwnedFd, File) {
     use std::os::fd::FromRawFd;
     let (mut controller, mut terminal) = (0, 0);
     let size = libc::winsize {
         ws_row: 24,
-        ws_col: 200,
+        ws_col: columns,
         ws_xpixel: 0,
         ws_ypixel: 0,
     };
@@ -974,6 +978,14 @@ fn pseudo_terminal() -> (std::os::fd::OwnedFd, File) {
         )
     };
     assert_eq!(rc, 0, "openpty failed");
+    // openpty does not set close-on-exec: without it, a process another test starts meanwhile
+    // inherits the terminal and holds it open, and the reader never sees it close.
+    for fd in [controller, terminal] {
+        // SAFETY: fcntl on an fd we own, setting a flag; no memory effects.
+        unsafe {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
     // SAFETY: both fds were just opened by openpty and are owned by nothing else.
     unsafe {
         (
@@ -985,33 +997,14 @@ fn pseudo_terminal() -> (std::os::fd::OwnedFd, File) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_line_is_drawn_only_when_stderr_is_a_terminal() {
-    use std::io::Read;
     let cluster = Cluster::start().await;
-    let (terminal, mut screen) = pseudo_terminal();
     let kubeconfig = cluster.dir.path().join("kubeconfig");
-    let mut child = cluster
-        .command(&kubeconfig, "tty", &["--duration", "2500ms"])
-        .stdout(Stdio::null())
-        .stderr(terminal)
-        .spawn()
-        .unwrap();
-    // Read until the child has exited and closed the terminal (then reads fail with EIO).
-    let reader = std::thread::spawn(move || {
-        let mut shown = Vec::new();
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = screen.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            shown.extend_from_slice(&buffer[..n]);
-        }
-        String::from_utf8_lossy(&shown).into_owned()
-    });
-    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
+    let (status, shown) = on_terminal(
+        cluster.command(&kubeconfig, "tty", &["--duration", "2500ms"]),
+        200,
+    )
+    .await;
     assert_eq!(status.code(), Some(0));
-    let shown = reader.join().unwrap();
     assert!(
         shown.contains("replicas 1/1 · cpu 10%/70% · ready 1/1"),
         "{shown:?}"
@@ -1149,4 +1142,499 @@ async fn local_api_server_speaks_the_api_the_kube_client_expects() {
         code(pods.list(&ListParams::default()).await.unwrap_err()),
         401
     );
+}
+
+/// `report collect ARGS` with nothing inherited about cluster access: no KUBECONFIG, a HOME
+/// without `~/.kube`, not in a pod; `env` is added.
+fn bare_collect(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_report"));
+    command
+        .arg("collect")
+        .args(args)
+        .current_dir(home)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", home)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs to the end (at most WAIT): (exit code, stderr).
+async fn finish(mut command: Command) -> (Option<i32>, String) {
+    let child = command.spawn().unwrap();
+    let output = tokio::time::timeout(
+        WAIT,
+        tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()),
+    )
+    .await
+    .expect("report collect did not end")
+    .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Whether a process still runs (a zombie waiting for its reaper does not).
+fn running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let rest = &stat[stat.rfind(')')? + 1..];
+            rest.split_whitespace().next().map(|s| s != "Z" && s != "X")
+        })
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_api_server_in_the_preflight_gives_way_to_sigterm_and_to_the_read_timeout() {
+    let hole = SilentLink::start(None).await;
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = home.path().join("kubeconfig");
+    let cluster = Cluster::start().await;
+    let text = cluster
+        .server
+        .kubeconfig(NS, &KubeUser::Token(TOKEN.into()))
+        .replace(&cluster.server.addr().to_string(), &hole.addr.to_string());
+    std::fs::write(&kubeconfig, text).unwrap();
+    let data = home.path().join("data");
+    let args = |interval: &'static str| {
+        vec![
+            "--kubeconfig".to_string(),
+            kubeconfig.to_str().unwrap().to_string(),
+            "--interval".to_string(),
+            interval.to_string(),
+            "--data-root".to_string(),
+            data.to_str().unwrap().to_string(),
+            "--session".to_string(),
+            "silent".to_string(),
+        ]
+    };
+
+    // At 5 s the read timeout is 30 s: SIGTERM after 1 s must end it at once.
+    let five: Vec<String> = args("5s");
+    let five: Vec<&str> = five.iter().map(String::as_str).collect();
+    let child = bare_collect(home.path(), &five, &[]).spawn().unwrap();
+    sleep(Duration::from_secs(1)).await;
+    let sent = Instant::now();
+    // SAFETY: kill(2) on the child we spawned and have not reaped.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let output = tokio::time::timeout(
+        WAIT,
+        tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()),
+    )
+    .await
+    .expect("SIGTERM during the preflight was ignored")
+    .unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(128 + libc::SIGTERM));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "interrupted (SIGTERM) during the preflight; nothing was recorded\n"
+    );
+    assert!(!data.join("silent").exists());
+
+    // At 200 ms the read timeout is 2 s: with no signal it fails by itself, saying why.
+    let fast: Vec<String> = args("200ms");
+    let fast: Vec<&str> = fast.iter().map(String::as_str).collect();
+    let started = Instant::now();
+    let (code, stderr) = finish(bare_collect(home.path(), &fast, &[])).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr.contains("list horizontalpodautoscalers.autoscaling: API server unreachable")
+            && stderr.contains("timed out"),
+        "{stderr}"
+    );
+    assert!(!data.join("silent").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_half_open_watch_is_a_gap_not_a_run_of_stale_samples() {
+    let cluster = Cluster::start().await;
+    let link = SilentLink::start(Some(cluster.server.addr())).await;
+    let kubeconfig = cluster.dir.path().join("silent-kubeconfig");
+    let text = cluster
+        .server
+        .kubeconfig(NS, &KubeUser::Token(TOKEN.into()))
+        .replace(&cluster.server.addr().to_string(), &link.addr.to_string());
+    std::fs::write(&kubeconfig, text).unwrap();
+    let mut collector = cluster.collect_with(&kubeconfig, "halfopen", &[]);
+    collector
+        .wait_for("watches and samples", |c| {
+            cluster.watches_open() && hpa_timeline(&c.records(files::HPA), "sample").len() >= 3
+        })
+        .await;
+
+    link.freeze(true);
+    let frozen_at = chrono::Utc::now();
+    collector
+        .wait_for("the HPA's gap", |c| {
+            !c.collector_log("gap_start", "hpa").is_empty()
+        })
+        .await;
+    // Stay silent a while longer: nothing may be sampled from the dead link meanwhile.
+    sleep(Duration::from_secs(2)).await;
+    let gap_started = collector
+        .records(files::COLLECTOR_LOG)
+        .into_iter()
+        .find(|r| r["kind"] == "gap_start" && r["source"] == "hpa")
+        .map(|r| {
+            r["t"]
+                .as_str()
+                .unwrap()
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+        })
+        .unwrap();
+    let detected = (gap_started - frozen_at).num_milliseconds();
+    // The read timeout at a 200 ms interval is 2 s; a watch renewed every second.
+    assert!(
+        (0..4000).contains(&detected),
+        "gap recorded {detected} ms after the freeze"
+    );
+    let stale: Vec<String> = collector
+        .records(files::HPA)
+        .iter()
+        .filter_map(|r| r["t"].as_str().map(str::to_string))
+        .filter(|t| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap() > gap_started)
+        .collect();
+    assert_eq!(
+        stale,
+        Vec::<String>::new(),
+        "HPA lines written during the gap"
+    );
+
+    link.freeze(false);
+    cluster.set_hpa(2, 2, 80);
+    collector
+        .wait_for("the gap's end and a fresh reading", |c| {
+            !c.collector_log("gap_end", "hpa").is_empty()
+                && hpa_timeline(&c.records(files::HPA), "watch").contains(&(2, 2, 80))
+        })
+        .await;
+    assert_eq!(collector.collector_log("gap_start", "hpa").len(), 1);
+    collector.interrupt_and_wait().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_command_leaves_running_is_ended_with_the_recording() {
+    let cluster = Cluster::start().await;
+    // A plan script that starts its load generator in the background and exits.
+    let script = "sleep 60 & echo \"grandchild $!\"";
+    let mut collector = cluster.collect("leftover", &["--", "sh", "-c", script]);
+    assert_eq!(
+        collector.wait_exit().await.code(),
+        Some(0),
+        "{}",
+        collector.stderr()
+    );
+    let pid: i32 = collector
+        .stdout()
+        .trim()
+        .strip_prefix("grandchild ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        !running(pid),
+        "the grandchild {pid} still runs after collect exited"
+    );
+    let warned = collector.collector_log("warning", "command");
+    assert_eq!(
+        warned,
+        vec![
+            "the command left 1 process(es) running in its process group; ended them (SIGTERM, SIGKILL after 10 s)"
+        ]
+    );
+
+    // SIGTERM to collect alone reaches the whole group, grandchild included.
+    let script = "sleep 60 & echo \"grandchild $!\"; wait";
+    let mut collector = cluster.collect("group", &["--", "sh", "-c", script]);
+    collector
+        .wait_for("the grandchild", |c| c.stdout().contains("grandchild"))
+        .await;
+    let pid: i32 = collector
+        .stdout()
+        .trim()
+        .strip_prefix("grandchild ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(running(pid));
+    collector.signal(libc::SIGTERM);
+    let status = collector.wait_exit().await;
+    assert_eq!(
+        status.code(),
+        Some(128 + libc::SIGTERM),
+        "{}",
+        collector.stderr()
+    );
+    assert!(!running(pid), "the grandchild {pid} still runs");
+    assert!(collector.collector_log("warning", "command").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_that_cannot_start_leaves_no_session() {
+    let cluster = Cluster::start().await;
+    let mut missing = cluster.collect("missing", &["--", "no-such-load-test", "--rps", "5"]);
+    assert_eq!(missing.wait_exit().await.code(), Some(127));
+    assert_eq!(
+        missing.stderr(),
+        "error: cannot run \"no-such-load-test\": not found; check the command after `--` (is it installed and on PATH?); nothing was recorded\n"
+    );
+    assert!(
+        !missing.session.exists(),
+        "an empty session was left behind"
+    );
+
+    let script = cluster.work_dir().join("plan.sh");
+    std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
+    let mut denied = cluster.collect("denied", &["--", script.to_str().unwrap()]);
+    assert_eq!(denied.wait_exit().await.code(), Some(126));
+    assert!(
+        denied
+            .stderr()
+            .contains("permission denied; is it executable (chmod +x)"),
+        "{}",
+        denied.stderr()
+    );
+    assert!(!denied.session.exists());
+    assert!(
+        !cluster
+            .dir
+            .path()
+            .join("data")
+            .read_dir()
+            .unwrap()
+            .any(|_| true)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_urls_are_not_recorded() {
+    let cluster = Cluster::start().await;
+    let url = "http://bob:hunter2@127.0.0.1:9/chat?api_key=k3y-abc&n=2";
+    let script = "echo \"target $1\"";
+    let mut collector = cluster.collect("secrets", &["--", "sh", "-c", script, "plan", url]);
+    assert_eq!(
+        collector.wait_exit().await.code(),
+        Some(0),
+        "{}",
+        collector.stderr()
+    );
+    // The terminal shows the output as it came; the session keeps it without the secrets.
+    assert_eq!(collector.stdout(), format!("target {url}\n"));
+    let hidden = "http://***@127.0.0.1:9/chat?api_key=***&n=2";
+    let console = std::fs::read_to_string(collector.session.join(files::CONSOLE_LOG)).unwrap();
+    assert!(
+        console.ends_with(&format!("\ttarget {hidden}\n")),
+        "{console}"
+    );
+    let argv = collector.manifest().command.unwrap().argv;
+    assert_eq!(argv, vec!["sh", "-c", script, "plan", hidden]);
+    assert_eq!(
+        collector.collector_log("info", "command")[0],
+        format!("started: sh -c {script} plan {hidden}")
+    );
+    for file in walk(&collector.session) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(
+            !text.contains("hunter2") && !text.contains("k3y-abc"),
+            "{}: {text}",
+            file.display()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_credential_plugin_is_described_without_its_output() {
+    let cluster = Cluster::start().await;
+    let plugin = cluster.dir.path().join("broken-plugin.sh");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho 'token: s3cr3t-from-plugin'\necho 'refresh s3cr3t-on-stderr' >&2\nexit 3\n",
+    )
+    .unwrap();
+    let user = KubeUser::Exec {
+        command: "sh".into(),
+        args: vec![plugin.to_str().unwrap().into()],
+    };
+    let kubeconfig = cluster.dir.path().join("broken-kubeconfig");
+    std::fs::write(&kubeconfig, cluster.server.kubeconfig(NS, &user)).unwrap();
+    let mut collector = cluster.collect_with(&kubeconfig, "plugin", &["--duration", "1s"]);
+    assert_eq!(collector.wait_exit().await.code(), Some(2));
+    let stderr = collector.stderr();
+    assert!(!stderr.contains("s3cr3t"), "{stderr}");
+    assert!(
+        stderr
+            .contains("the credential plugin failed (exit status: 3); its output is not recorded"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubeconfig_mistakes_are_said_once_with_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let os_error = "No such file or directory (os error 2)";
+
+    let (code, stderr) = finish(bare_collect(h, &["--kubeconfig", "/nowhere/kc"], &[])).await;
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot read the kubeconfig /nowhere/kc: {os_error}; check the path given to --kubeconfig\n"
+        )
+    );
+
+    let (code, stderr) = finish(bare_collect(h, &[], &[("KUBECONFIG", "/nowhere/kc")])).await;
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot read the kubeconfig /nowhere/kc: {os_error}; check the paths in KUBECONFIG\n"
+        ),
+        "KUBECONFIG is set: not advised to set it"
+    );
+
+    let (code, stderr) = finish(bare_collect(h, &[], &[])).await;
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: no cluster configuration found: KUBECONFIG is not set, {}/.kube/config does not exist and this is not a pod with a service account; pass --kubeconfig PATH or set KUBECONFIG\n",
+            h.display()
+        )
+    );
+
+    let cluster = Cluster::start().await;
+    cluster.state().upsert(
+        Resource::HorizontalPodAutoscalers,
+        serde_json::json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                           "metadata": {"name": "chat", "namespace": "staging"}, "spec": {}}),
+    );
+    let kubeconfig = cluster.dir.path().join("kubeconfig");
+    let kc = kubeconfig.to_str().unwrap();
+    let (code, stderr) = finish(bare_collect(
+        h,
+        &["--kubeconfig", kc, "--context", "prod"],
+        &[],
+    ))
+    .await;
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: context \"prod\" is not in the kubeconfig {kc} (--kubeconfig); it has: local (current: local). Pass one of those with --context\n"
+        )
+    );
+
+    let (code, stderr) = finish(bare_collect(
+        h,
+        &["--kubeconfig", kc, "-n", "llm-inferense"],
+        &[],
+    ))
+    .await;
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr,
+        "error: namespace llm-inferense has no HPA; namespaces with an HPA: llm-inference (HPA llm-inference), staging (HPA chat). Choose one with -n\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_line_fits_the_terminal_and_counts_the_linger_down() {
+    let cluster = Cluster::start().await;
+    let columns = 100;
+    let kubeconfig = cluster.dir.path().join("kubeconfig");
+    cluster.hpa_event(UP);
+    let command = cluster.command(
+        &kubeconfig,
+        "narrow",
+        &["--linger", "2500ms", "--", "sh", "-c", "sleep 1.2"],
+    );
+    let (status, shown) = on_terminal(command, columns).await;
+    assert_eq!(status.code(), Some(0));
+    let drawn: Vec<String> = shown
+        .split(['\r', '\n'])
+        .map(without_escapes)
+        .filter(|l| l.contains("replicas"))
+        .collect();
+    assert!(
+        drawn.iter().any(|l| l.contains("· last: SuccessfulRes")),
+        "{drawn:#?}"
+    );
+    for line in &drawn {
+        assert!(
+            line.trim_end().chars().count() <= usize::from(columns),
+            "{} columns: {line:?}",
+            line.trim_end().chars().count()
+        );
+    }
+    for left in ["linger 3s left", "linger 2s left", "linger 1s left"] {
+        assert!(drawn.iter().any(|l| l.contains(left)), "{left}: {drawn:#?}");
+    }
+}
+
+/// Runs `command` with its stderr on a terminal `columns` wide: (exit status, what it drew).
+async fn on_terminal(mut command: Command, columns: u16) -> (ExitStatus, String) {
+    use std::io::Read;
+    let (terminal, mut screen) = pseudo_terminal(columns);
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(terminal)
+        .spawn()
+        .unwrap();
+    // The command holds its copy of the terminal until dropped: the reader would never see EIO.
+    drop(command);
+    // Read until the child has exited and closed the terminal (then reads fail with EIO).
+    let reader = std::thread::spawn(move || {
+        let mut shown = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = screen.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            shown.extend_from_slice(&buffer[..n]);
+        }
+        String::from_utf8_lossy(&shown).into_owned()
+    });
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    (status, reader.join().unwrap())
+}
+
+/// A terminal line without its control sequences (`ESC [ ... letter`).
+fn without_escapes(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

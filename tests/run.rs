@@ -1130,7 +1130,7 @@ async fn credentials_in_the_url_reach_no_file_and_no_console_line() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains(&format!(
-            "against http://REDACTED@127.0.0.1:{port}/?api_key=REDACTED&model=m"
+            "against http://***@127.0.0.1:{port}/?api_key=***&model=m"
         )),
         "{stdout}"
     );

@@ -1,30 +1,39 @@
-//! The wrapped command: run as a child, its output passed through unchanged and recorded line
-//! by line with the time each line arrived.
+//! The wrapped command: run as a child in a process group of its own, its output passed through
+//! unchanged and recorded line by line (credentials in URLs redacted) with the time each line
+//! arrived.
 
+use std::io::IsTerminal;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
 use chrono::{DateTime, Local, Utc};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
+use super::group::ProcessGroup;
 use super::records::{ConsoleLine, Record};
 use super::status::Terminal;
 use super::writer::Sink;
-
-/// How long a child may take to act on a Ctrl-C it received itself before it is sent one.
-const OWN_SIGINT_WAIT: Duration = Duration::from_secs(2);
+use crate::session::redact::redact_urls;
 
 /// How long output may keep coming after the command exited.
 const DRAIN_WAIT: Duration = Duration::from_secs(1);
 
 pub struct Wrapped {
     child: Child,
+    group: Option<ProcessGroup>,
     forwarders: Vec<JoinHandle<()>>,
     pub started_at: DateTime<Utc>,
+}
+
+/// The command could not be started: nothing ran.
+#[derive(Debug)]
+pub struct NotStarted {
+    pub message: String,
+    /// As a shell says it: 127 not found, 126 found but not runnable.
+    pub exit_code: i32,
 }
 
 pub fn spawn(
@@ -32,20 +41,34 @@ pub fn spawn(
     session_dir: &std::path::Path,
     sink: &Sink,
     terminal: &Terminal,
-) -> Result<Wrapped> {
-    let (program, args) = argv.split_first().context("no command given after --")?;
+) -> Result<Wrapped, NotStarted> {
+    let Some((program, args)) = argv.split_first() else {
+        return Err(NotStarted {
+            message: "no command given after --".into(),
+            exit_code: 127,
+        });
+    };
+    // In a group of its own the command is not in the terminal's foreground group: reading the
+    // terminal would stop it (SIGTTIN), so it reads nothing from one.
+    let stdin = if std::io::stdin().is_terminal() {
+        Stdio::null()
+    } else {
+        Stdio::inherit()
+    };
     let mut child = Command::new(program)
         .args(args)
-        .stdin(Stdio::inherit())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         // Python buffers a piped stdout in 8 KiB blocks, which would stamp a whole block of
         // lines with one time; unbuffered output keeps each line's own time.
         .env("PYTHONUNBUFFERED", "1")
         // `report run` writes into the folder named here (docs/SESSION_FORMAT.md).
         .env(crate::run::session::SESSION_ENV, session_dir)
         .spawn()
-        .with_context(|| format!("cannot run {program:?}: check the command after `--` (is it installed and on PATH?)"))?;
+        .map_err(|e| not_started(program, &e))?;
+    let group = child.id().and_then(ProcessGroup::led_by);
     let mut forwarders = Vec::new();
     if let Some(out) = child.stdout.take() {
         forwarders.push(tokio::spawn(forward(
@@ -65,9 +88,32 @@ pub fn spawn(
     }
     Ok(Wrapped {
         child,
+        group,
         forwarders,
         started_at: Utc::now(),
     })
+}
+
+fn not_started(program: &str, error: &std::io::Error) -> NotStarted {
+    let program = redact_urls(program);
+    match error.kind() {
+        std::io::ErrorKind::NotFound => NotStarted {
+            message: format!(
+                "cannot run {program:?}: not found; check the command after `--` (is it installed and on PATH?)"
+            ),
+            exit_code: 127,
+        },
+        std::io::ErrorKind::PermissionDenied => NotStarted {
+            message: format!(
+                "cannot run {program:?}: permission denied; is it executable (chmod +x) and not a folder?"
+            ),
+            exit_code: 126,
+        },
+        _ => NotStarted {
+            message: format!("cannot run {program:?}: {error}"),
+            exit_code: 126,
+        },
+    }
 }
 
 impl Wrapped {
@@ -90,34 +136,32 @@ impl Wrapped {
         }
     }
 
-    /// Passes a signal on (Ctrl-C reaches the whole process group, SIGTERM only us).
+    /// Passes a signal on to the whole group. The group is not the terminal's foreground group,
+    /// so a Ctrl-C typed there reached only `report collect`: the command gets it from here, once.
     pub fn signal(&self, signal: i32) {
-        if let Some(pid) = self.child.id().and_then(|p| i32::try_from(p).ok()) {
-            // SAFETY: kill(2) with a pid we spawned and still own (not yet reaped) and a valid
-            // signal number has no memory effects.
-            unsafe {
-                libc::kill(pid, signal);
-            }
+        if let Some(group) = self.group {
+            group.signal(signal);
         }
     }
 
-    /// Asks the child to stop (`signal`), then kills it if it is still running after `grace`.
+    /// Asks the command to stop (`signal`), then kills its group if it still runs after `grace`.
     pub async fn stop(&mut self, signal: i32, grace: Duration) -> std::io::Result<ExitStatus> {
-        // Ctrl-C in a terminal reaches the whole foreground process group, so the child usually
-        // has its SIGINT already; a second one could cut short its own clean-up (the test
-        // scripts save their results on Ctrl-C). It gets one only if it does not stop by itself.
-        if signal == libc::SIGINT
-            && let Ok(status) = tokio::time::timeout(OWN_SIGINT_WAIT, self.child.wait()).await
-        {
-            return status;
-        }
         self.signal(signal);
         match tokio::time::timeout(grace, self.child.wait()).await {
             Ok(status) => status,
             Err(_) => {
+                self.signal(libc::SIGKILL);
                 self.child.start_kill()?;
                 self.child.wait().await
             }
+        }
+    }
+
+    /// Ends whatever the command left running in its group (after it exited); how many.
+    pub async fn end_leftovers(&self, grace: Duration) -> usize {
+        match self.group {
+            Some(group) => group.end(grace).await,
+            None => 0,
         }
     }
 }
@@ -157,10 +201,7 @@ async fn forward<R: AsyncRead + Unpin>(
 
 fn record_line(bytes: &[u8], sink: &Sink) {
     let text = String::from_utf8_lossy(bytes);
-    let line = text
-        .trim_end_matches('\n')
-        .trim_end_matches('\r')
-        .to_string();
+    let line = redact_urls(text.trim_end_matches('\n').trim_end_matches('\r'));
     sink.send(Record::Console(ConsoleLine {
         t: Local::now(),
         line,

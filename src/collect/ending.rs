@@ -12,12 +12,13 @@ use super::command::{self, Wrapped};
 use super::status::Terminal;
 use super::writer::Sink;
 use crate::session::manifest::CommandInfo;
+use crate::session::redact::redact_urls;
 
 /// How long a child has to stop after being asked before it is killed.
 const CHILD_GRACE: Duration = Duration::from_secs(10);
 
-/// Exit code when the command cannot be started, as a shell reports it.
-const CANNOT_START: i32 = 127;
+/// How often the linger countdown is redrawn.
+const COUNTDOWN_TICK: Duration = Duration::from_secs(1);
 
 /// How the recording ended, for the manifest and the exit code.
 pub struct Ending {
@@ -41,7 +42,7 @@ impl Signals {
     }
 
     /// The signal number received.
-    async fn recv(&mut self) -> i32 {
+    pub async fn recv(&mut self) -> i32 {
         tokio::select! {
             _ = self.interrupt.recv() => libc::SIGINT,
             _ = self.terminate.recv() => libc::SIGTERM,
@@ -57,7 +58,7 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
-fn interrupted(signal: i32) -> String {
+pub fn interrupted(signal: i32) -> String {
     format!("interrupted ({})", signal_name(signal))
 }
 
@@ -84,24 +85,23 @@ pub async fn without_command(duration: Option<Duration>, signals: &mut Signals) 
 /// What `--` runs and how long to go on after it.
 pub struct CommandPlan<'a> {
     pub argv: &'a [String],
-    /// The session folder, handed to the command as `REPORT_SESSION` so `report run` joins it.
-    pub session_dir: &'a std::path::Path,
     pub duration: Option<Duration>,
     pub linger: Duration,
 }
 
-/// Runs the command until it exits (or a signal, or `duration`), then lingers.
+/// Follows the started command until it exits (or a signal, or `duration`), ends what it left
+/// running in its process group, then lingers.
 pub async fn with_command(
     plan: CommandPlan<'_>,
+    mut wrapped: Wrapped,
     sink: &Sink,
     terminal: &Terminal,
     signals: &mut Signals,
 ) -> Ending {
-    let mut wrapped = match command::spawn(plan.argv, plan.session_dir, sink, terminal) {
-        Ok(wrapped) => wrapped,
-        Err(e) => return cannot_start(plan.argv, sink, &e),
-    };
-    sink.info("command", format!("started: {}", plan.argv.join(" ")));
+    sink.info(
+        "command",
+        format!("started: {}", redact_urls(&plan.argv.join(" "))),
+    );
     let (status, mut reason) = wait_for_command(&mut wrapped, plan.duration, signals).await;
     let ended_at = Utc::now();
     wrapped.drain_output().await;
@@ -111,13 +111,24 @@ pub async fn with_command(
         "command",
         format!("exited with code {code} after {seconds:.3} s"),
     );
+    // Whatever it started and left behind would otherwise go on (sending load) unrecorded.
+    let leftovers = wrapped.end_leftovers(CHILD_GRACE).await;
+    if leftovers > 0 {
+        sink.warning(
+            "command",
+            format!(
+                "the command left {leftovers} process(es) running in its process group; ended them (SIGTERM, SIGKILL after {} s)",
+                CHILD_GRACE.as_secs()
+            ),
+        );
+    }
     if reason == "command exited"
         && let Some(signal) = linger(plan.linger, terminal, signals).await
     {
         reason = format!("command exited; linger {}", interrupted(signal));
     }
     let info = CommandInfo {
-        argv: plan.argv.to_vec(),
+        argv: plan.argv.iter().map(|a| redact_urls(a)).collect(),
         exit_code: Some(code),
         started_at: Some(wrapped.started_at),
         ended_at: Some(ended_at),
@@ -125,20 +136,6 @@ pub async fn with_command(
     Ending {
         reason,
         exit_code: code,
-        command: Some(info),
-    }
-}
-
-fn cannot_start(argv: &[String], sink: &Sink, error: &anyhow::Error) -> Ending {
-    sink.warning("command", format!("{error:#}"));
-    let info = CommandInfo {
-        argv: argv.to_vec(),
-        exit_code: Some(CANNOT_START),
-        ..Default::default()
-    };
-    Ending {
-        reason: "command could not start".into(),
-        exit_code: CANNOT_START,
         command: Some(info),
     }
 }
@@ -171,8 +168,8 @@ async fn wait_for_command(
     }
 }
 
-/// Keeps recording after the command (the HPA scales down minutes later); returns the signal
-/// that cut it short, if any.
+/// Keeps recording after the command (the HPA scales down minutes later), counting down on the
+/// status line; returns the signal that cut it short, if any.
 async fn linger(linger: Duration, terminal: &Terminal, signals: &mut Signals) -> Option<i32> {
     if linger.is_zero() {
         return None;
@@ -181,8 +178,15 @@ async fn linger(linger: Duration, terminal: &Terminal, signals: &mut Signals) ->
         "the command exited; recording {} more (--linger)",
         humantime::format_duration(linger)
     ));
-    tokio::select! {
-        _ = tokio::time::sleep(linger) => None,
-        signal = signals.recv() => Some(signal),
-    }
+    let end = tokio::time::Instant::now() + linger;
+    let mut countdown = tokio::time::interval(COUNTDOWN_TICK);
+    let interrupted = loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(end) => break None,
+            signal = signals.recv() => break Some(signal),
+            _ = countdown.tick() => terminal.set_countdown(Some(end - tokio::time::Instant::now())),
+        }
+    };
+    terminal.set_countdown(None);
+    interrupted
 }

@@ -90,11 +90,41 @@ pub fn describe_kube_error(
             "{verb} {resource}: the API server answered {} {}: {}",
             status.code, status.reason, status.message
         ),
-        other => format!(
-            "{verb} {resource}: API server unreachable: {}",
-            error_chain(other)
-        ),
+        other => match credential_failure(other) {
+            Some(failure) => format!("{verb} {resource}: {failure}"),
+            None => format!(
+                "{verb} {resource}: API server unreachable: {}",
+                error_chain(other)
+            ),
+        },
     }
+}
+
+/// A failed exec credential plugin, described without its output: kube's own message carries
+/// the plugin's stdout and stderr, which may hold a token, and this text is recorded.
+pub fn credential_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use kube::client::AuthError;
+    let mut cause = Some(err);
+    while let Some(current) = cause {
+        if let Some(auth) = current.downcast_ref::<AuthError>() {
+            return Some(match auth {
+                // `cmd` is left out too: kube writes it with the plugin's whole environment.
+                AuthError::AuthExecRun { out, .. } => format!(
+                    "the credential plugin failed ({}); its output is not recorded (it may hold a secret): run it by hand to see why",
+                    out.status
+                ),
+                AuthError::AuthExecParse(_) | AuthError::ExecPluginFailed => {
+                    "the credential plugin's answer is not a valid ExecCredential; it is not recorded (it may hold a secret): run the plugin by hand to see it".to_string()
+                }
+                AuthError::AuthExecStart(e) => {
+                    format!("the credential plugin could not be started: {e}")
+                }
+                _ => "the credentials could not be obtained (details not recorded: they may hold a secret); check them with kubectl".to_string(),
+            });
+        }
+        cause = current.source();
+    }
+    None
 }
 
 pub fn forbidden_message(verb: &str, resource: &str, namespace: &str) -> String {

@@ -8,6 +8,7 @@ pub mod connect;
 pub mod ending;
 pub mod events;
 pub mod follow;
+pub mod group;
 pub mod health;
 pub mod hpa;
 pub mod metrics;
@@ -29,8 +30,9 @@ use chrono::Utc;
 
 use crate::cli::CollectArgs;
 use crate::session::manifest::{ClusterInfo, CommandInfo};
+use crate::session::redact::redact_urls;
 use crate::session::{Manifest, SessionDir, files};
-use connect::Connection;
+use connect::{Connection, Patience};
 use ending::{CommandPlan, Ending, Signals};
 use preflight::{Findings, Target};
 use sources::{Recording, SourcePlan};
@@ -67,14 +69,37 @@ fn validate(args: &CollectArgs) -> Result<()> {
 }
 
 async fn collect(args: CollectArgs) -> Result<i32> {
-    // Registered first, so Ctrl-C during the preflight is not the default "die at once".
+    // Registered first, so Ctrl-C during the preflight is not the default "die at once"; the
+    // preflight is raced against it, since a silent API server holds it up to the read timeout.
     let mut signals = Signals::new()?;
-    let (connection, target, findings) = check_cluster(&args).await?;
+    let (connection, target, findings) = tokio::select! {
+        checked = check_cluster(&args) => checked?,
+        signal = signals.recv() => {
+            eprintln!("{} during the preflight; nothing was recorded", ending::interrupted(signal));
+            return Ok(128 + signal);
+        }
+    };
     let (session, mut manifest) = open_session(&args, &connection, &target)?;
 
     let terminal = Terminal::new(std::io::stderr().is_terminal());
-    terminal.message(&format!("recording into {}", session.path.display()));
     let (sink, writer) = writer::start(session.clone(), terminal.clone());
+    // Started before anything else is recorded: a command that cannot start leaves no session.
+    let wrapped = if args.command.is_empty() {
+        None
+    } else {
+        match command::spawn(&args.command, &session.path, &sink, &terminal) {
+            Ok(wrapped) => Some(wrapped),
+            Err(not_started) => {
+                drop(sink);
+                let _ = writer.await;
+                terminal.finish();
+                session.discard()?;
+                eprintln!("error: {}; nothing was recorded", not_started.message);
+                return Ok(not_started.exit_code);
+            }
+        }
+    };
+    terminal.message(&format!("recording into {}", session.path.display()));
     for warning in &findings.warnings {
         sink.warning("preflight", warning.clone());
     }
@@ -86,16 +111,16 @@ async fn collect(args: CollectArgs) -> Result<i32> {
         result_patterns: result_patterns(&args),
     };
     let recording = Recording::start(&plan, &session, &sink)?;
-    let ending = if args.command.is_empty() {
-        ending::without_command(args.duration, &mut signals).await
-    } else {
-        let command = CommandPlan {
-            argv: &args.command,
-            session_dir: &session.path,
-            duration: args.duration,
-            linger: args.linger,
-        };
-        ending::with_command(command, &sink, &terminal, &mut signals).await
+    let ending = match wrapped {
+        None => ending::without_command(args.duration, &mut signals).await,
+        Some(wrapped) => {
+            let command = CommandPlan {
+                argv: &args.command,
+                duration: args.duration,
+                linger: args.linger,
+            };
+            ending::with_command(command, wrapped, &sink, &terminal, &mut signals).await
+        }
     };
     recording.stop().await;
     sink.info("collect", format!("recording ended: {}", ending.reason));
@@ -114,6 +139,7 @@ async fn check_cluster(args: &CollectArgs) -> Result<(Connection, Target, Findin
         args.kubeconfig.as_deref(),
         args.context.as_deref(),
         args.namespace.as_deref(),
+        Patience::for_interval(args.interval),
     )
     .await?;
     let (target, findings) = preflight::check(
@@ -147,7 +173,7 @@ fn open_session(
     manifest.cluster = Some(cluster_info(connection, target));
     if !args.command.is_empty() {
         manifest.command = Some(CommandInfo {
-            argv: args.command.clone(),
+            argv: args.command.iter().map(|a| redact_urls(a)).collect(),
             ..Default::default()
         });
     }

@@ -165,7 +165,7 @@ async fn can_i(
 async fn find_hpa(client: &Client, namespace: &str, name: Option<&str>) -> Result<DynamicObject> {
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &hpa_resource());
     let Some(name) = name else {
-        return only_hpa(&api, namespace).await;
+        return only_hpa(client, &api, namespace).await;
     };
     match api.get(name).await {
         Ok(hpa) => Ok(hpa),
@@ -174,7 +174,7 @@ async fn find_hpa(client: &Client, namespace: &str, name: Option<&str>) -> Resul
             if others.is_empty() {
                 bail!(
                     "HPA {name:?} not found, and namespace {namespace} has none; {}",
-                    CREATE_HPA
+                    elsewhere(client).await
                 );
             }
             bail!(
@@ -193,7 +193,11 @@ const CREATE_HPA: &str = "create one (kubectl autoscale deployment NAME --cpu-pe
 const CHECK_ACCESS: &str =
     "check the context and namespace, and that the cluster answers (kubectl get hpa -n NAMESPACE)";
 
-async fn only_hpa(api: &Api<DynamicObject>, namespace: &str) -> Result<DynamicObject> {
+async fn only_hpa(
+    client: &Client,
+    api: &Api<DynamicObject>,
+    namespace: &str,
+) -> Result<DynamicObject> {
     let list = api.list(&ListParams::default()).await.map_err(|e| {
         anyhow::anyhow!(
             "{}; {CHECK_ACCESS}",
@@ -203,7 +207,10 @@ async fn only_hpa(api: &Api<DynamicObject>, namespace: &str) -> Result<DynamicOb
     let mut items = list.items;
     match items.len() {
         1 => Ok(items.remove(0)),
-        0 => bail!("namespace {namespace} has no HPA; {CREATE_HPA}"),
+        0 => bail!(
+            "namespace {namespace} has no HPA; {}",
+            elsewhere(client).await
+        ),
         _ => {
             let names: Vec<String> = items
                 .iter()
@@ -214,6 +221,39 @@ async fn only_hpa(api: &Api<DynamicObject>, namespace: &str) -> Result<DynamicOb
                 names.join(", ")
             )
         }
+    }
+}
+
+/// Where the HPAs are, for a namespace without one (a typo in -n, most often): the namespaces
+/// that have one, or how to create one, or why that cannot be known.
+async fn elsewhere(client: &Client) -> String {
+    let all: Api<DynamicObject> = Api::all_with(client.clone(), &hpa_resource());
+    match all.list(&ListParams::default()).await {
+        Ok(list) => {
+            let mut found: Vec<String> = list
+                .items
+                .iter()
+                .filter_map(|h| {
+                    let ns = h.metadata.namespace.as_deref()?;
+                    let name = h.metadata.name.as_deref()?;
+                    Some(format!("{ns} (HPA {name})"))
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                format!("no namespace has one; {CREATE_HPA}")
+            } else {
+                format!(
+                    "namespaces with an HPA: {}. Choose one with -n",
+                    found.join(", ")
+                )
+            }
+        }
+        Err(e) => format!(
+            "other namespaces cannot be searched ({}); {CREATE_HPA}",
+            describe_kube_error(&e, "list", HPA_RESOURCE, "(all namespaces)")
+                .replace("in namespace (all namespaces)", "in all namespaces")
+        ),
     }
 }
 

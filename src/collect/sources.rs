@@ -70,7 +70,8 @@ fn watch_plan(
         source,
         resource,
         namespace: plan.connection.namespace.clone(),
-        config,
+        // Renewed well within the read timeout, so a quiet watch is not taken for a silent one.
+        config: config.timeout(plan.connection.patience.watch_seconds),
         tick: None,
         retry: Retry::for_interval(plan.interval),
     }

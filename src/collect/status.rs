@@ -24,7 +24,9 @@ impl Terminal {
             };
         }
         let bar = ProgressBar::new_spinner();
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        // `wide_msg` is cut at the terminal's width (read at each redraw), so the line never
+        // wraps: a wrapped line is redrawn below itself and the screen fills with copies.
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {prefix}{wide_msg}") {
             bar.set_style(style);
         }
         bar.enable_steady_tick(Duration::from_secs(1));
@@ -33,6 +35,12 @@ impl Terminal {
 
     pub fn set_status(&self, text: String) {
         self.bar.set_message(text);
+    }
+
+    /// The linger's time left, shown before the status (`None`: not lingering).
+    pub fn set_countdown(&self, left: Option<Duration>) {
+        self.bar
+            .set_prefix(left.map_or(String::new(), countdown_text));
     }
 
     /// Prints a message line on stderr above the status line.
@@ -57,6 +65,15 @@ impl Terminal {
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// `linger 4m 5s left · `, in whole seconds (rounded up, so it never shows 0 while waiting).
+fn countdown_text(left: Duration) -> String {
+    let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+    format!(
+        "linger {} left · ",
+        humantime::format_duration(Duration::from_secs(seconds))
+    )
 }
 
 /// What the status line shows, kept up to date from the records as they are written.
@@ -89,7 +106,7 @@ impl StatusModel {
                     .insert(pod.summary.name.clone(), pod.summary.ready);
             }
             Record::Event(event) => {
-                self.last_event = Some(format!("{} {}", event.reason, event.message))
+                self.last_event = Some(event_text(&event.reason, &event.message, event.count))
             }
             _ => {}
         }
@@ -108,11 +125,31 @@ impl StatusModel {
             self.records
         );
         if let Some(event) = &self.last_event {
-            let short: String = event.chars().take(60).collect();
-            line.push_str(&format!(" · last: {short}"));
+            line.push_str(&format!(" · last: {event}"));
         }
         line
     }
+}
+
+/// `Reason: message (×count)` on one line; the reason is left out when the message already
+/// says it, and a repeat shows its count instead of the same text again.
+fn event_text(reason: &str, message: &str, count: i32) -> String {
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut text = if reason.is_empty()
+        || message
+            .to_ascii_lowercase()
+            .contains(&reason.to_ascii_lowercase())
+    {
+        message
+    } else if message.is_empty() {
+        reason.to_string()
+    } else {
+        format!("{reason}: {message}")
+    };
+    if count > 1 {
+        text.push_str(&format!(" (×{count})"));
+    }
+    text
 }
 
 /// The CPU utilization in an HPA's `metrics` (spec, `target`) or `currentMetrics` (status,
@@ -146,5 +183,32 @@ mod tests {
             model.line(),
             "replicas 3/5 · cpu 95%/70% · ready 0/0 · 1 records"
         );
+    }
+
+    #[test]
+    fn an_event_is_shown_once_on_one_line_with_its_count() {
+        assert_eq!(
+            event_text(
+                "SuccessfulRescale",
+                "New size: 3; reason: cpu resource utilization\n(percentage of request) above target",
+                1
+            ),
+            "SuccessfulRescale: New size: 3; reason: cpu resource utilization (percentage of request) above target"
+        );
+        assert_eq!(
+            event_text("Killing", "Killing container with id docker://app", 4),
+            "Killing container with id docker://app (×4)",
+            "the message already says the reason"
+        );
+        assert_eq!(event_text("Killing", "", 1), "Killing");
+    }
+
+    #[test]
+    fn the_countdown_rounds_up_to_whole_seconds() {
+        assert_eq!(
+            countdown_text(Duration::from_millis(64_200)),
+            "linger 1m 5s left · "
+        );
+        assert_eq!(countdown_text(Duration::from_secs(3)), "linger 3s left · ");
     }
 }

@@ -57,6 +57,21 @@ impl SessionDir {
         Ok(Self { path })
     }
 
+    /// Undoes [`Self::create`] for a recording that never began: removes the manifest and the
+    /// empty `results/`, then the folder if nothing else is in it (files someone else put
+    /// there stay).
+    pub fn discard(&self) -> Result<()> {
+        let manifest = self.file(files::MANIFEST);
+        if manifest.exists() {
+            std::fs::remove_file(&manifest)
+                .with_context(|| format!("cannot remove {}", manifest.display()))?;
+        }
+        // Not empty means something else was written there: then it stays, and so does the folder.
+        let _ = std::fs::remove_dir(self.file(files::RESULTS_DIR));
+        let _ = std::fs::remove_dir(&self.path);
+        Ok(())
+    }
+
     pub fn file(&self, name: &str) -> PathBuf {
         self.path.join(name)
     }
