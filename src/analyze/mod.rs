@@ -5,6 +5,7 @@ pub mod figure;
 pub mod phases;
 pub mod scaling;
 pub mod scenarios;
+pub mod sending;
 pub mod soak;
 pub mod spike;
 pub mod stats;

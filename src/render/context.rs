@@ -8,7 +8,6 @@ use super::notes::Notes;
 use crate::analyze::Analysis;
 use crate::analyze::scaling::ScalingReport;
 use crate::analyze::stats::PERCENTILE_METHOD;
-use crate::analyze::stress::thresholds_text;
 use crate::charts::ChartOutcome;
 
 pub const NEEDS_COLLECT: &str =
@@ -209,6 +208,8 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
                 p.name.clone(),
                 notes.cell(&p.target_rps),
                 notes.cell(&p.achieved_rps),
+                notes.cell(&p.answered_rps),
+                notes.cell(&p.drain),
                 notes.cell(&p.duration),
                 notes.cell(&p.row.requests),
                 notes.cell(&p.row.success_rate),
@@ -260,6 +261,8 @@ fn stress_ctx(
         vec![
             format::significant(st.target_rps),
             notes.cell(&st.achieved_rps),
+            notes.cell(&st.answered_rps),
+            notes.cell(&st.drain),
             notes.cell(&st.requests),
             notes.cell(&st.duration),
             pods_cell(
@@ -270,7 +273,7 @@ fn stress_ctx(
             ),
             notes.cell(&st.success_rate),
             notes.cell(&st.avg),
-            st.status.to_string(),
+            super::stress_words::status_cell(st.status, &st.rules),
         ]
     });
     let facts = Table::of(
@@ -290,7 +293,7 @@ fn stress_ctx(
         source: s.source.clone(),
         headline: s.headline.clone(),
         table,
-        thresholds: thresholds_text(),
+        thresholds: super::stress_words::thresholds(&s.criteria),
         facts,
         notes: s.notes.clone(),
     }

@@ -5,6 +5,7 @@ pub mod context;
 pub mod format;
 pub mod notes;
 pub mod scaling_ctx;
+pub mod stress_words;
 
 use std::path::{Path, PathBuf};
 
