@@ -55,46 +55,60 @@ fn close(actual: &Value, expected: f64) {
 }
 
 #[test]
-fn stress_steps_show_the_achieved_rate_from_the_step_markers() {
+fn stress_steps_show_the_rate_sent_apart_from_the_rate_answered() {
     let (_tmp, dir) = build_examples();
     let s = summary(&dir);
     let steps = s["analysis"]["stresses"][0]["steps"].as_array().unwrap();
-    // requests (rate × 60) / (time of `Success rate` line − time of `📈 Testing` line):
-    // Python: 780 / 76.736561 and 960 / 93.687156.
+    // Python, from the fixture log: sent = (last − first progress count) / (time between the
+    // two lines); answered = requests / (`Success rate` line − `📈 Testing` line).
     let expected = [
-        (1.0, 60.0, 59.344937),
-        (4.0, 240.0, 60.144362),
-        (7.0, 420.0, 60.210358),
-        (10.0, 600.0, 60.275553),
-        (13.0, 780.0, 76.736561),
-        (16.0, 960.0, 93.687156),
+        (1.0, 60.0, 59.344937, 44.0, 43.995616),
+        (4.0, 240.0, 60.144362, 164.0, 40.999632),
+        (7.0, 420.0, 60.210358, 284.0, 40.571832),
+        (10.0, 600.0, 60.275553, 403.0, 40.30063),
+        (13.0, 780.0, 76.736561, 523.0, 40.231956),
+        (16.0, 960.0, 93.687156, 644.0, 40.250068),
     ];
     assert_eq!(steps.len(), expected.len());
-    for (step, (target, requests, secs)) in steps.iter().zip(expected) {
+    for (step, (target, requests, secs, sent, window)) in steps.iter().zip(expected) {
         close(&step["target_rps"], target);
         close(&step["requests"]["value"], requests);
         close(&step["duration"]["value"], secs);
-        close(&step["achieved_rps"]["value"], requests / secs);
+        close(&step["answered_rps"]["value"], requests / secs);
+        close(&step["achieved_rps"]["value"], sent / window);
+        // The script handed out every step's requests at its target rate.
+        assert!(step["achieved_rps"]["flag"].is_null(), "{step}");
     }
-    // Below 95 % of the target only in the last two steps.
-    let flagged: Vec<bool> = steps
+    // Drain: last answer − last send extrapolated at the rate sent (Python: 16.81 s, 33.75 s).
+    let drain = |i: usize| steps[i]["drain"]["value"].as_f64().unwrap();
+    assert!((drain(4) - 16.811712).abs() < 1e-3, "{}", drain(4));
+    assert!((drain(5) - 33.749290).abs() < 1e-3, "{}", drain(5));
+    // The last two steps answered below 95 % of the rate sent: degrading by that rule.
+    let behind: Vec<bool> = steps
         .iter()
-        .map(|s| s["achieved_rps"]["flag"].is_string())
+        .map(|s| {
+            s["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["rule"] == "answers_behind")
+        })
         .collect();
-    assert_eq!(flagged, [false, false, false, false, true, true]);
-    assert_eq!(steps[4]["status"], "⚠️ degrading");
-    assert_eq!(steps[0]["status"], "✅ good");
+    assert_eq!(behind, [false, false, false, false, true, true]);
+    assert_eq!(steps[5]["status"], "degrading");
+    assert_eq!(steps[0]["status"], "good");
     let stress = &s["analysis"]["stresses"][0];
     assert!(stress["breaking_point"]["value"].is_null());
     close(&stress["max_tested"]["value"], 16.0);
     close(&stress["max_stable_achieved"]["value"], 960.0 / 93.687156);
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(
-        md.contains("| 13.0 | 10.2 req/s ⚠[2] | 780 | 76.7 s |"),
+        md.contains("| 16.0 | 16.0 req/s | 10.2 req/s | 33.7 s | 960 | 93.7 s |"),
         "{md}"
     );
+    assert!(md.contains("answered 64 % of the rate sent"), "{md}");
     assert!(md.contains(
-        "System handled max load of 16 req/s successfully\", but its client sent at most 10.2 req/s"
+        "System handled max load of 16 req/s successfully\", but answers came back at most at 10.2 req/s"
     ));
 }
 
@@ -382,10 +396,25 @@ fn a_crashed_stress_run_is_reported_from_its_console_log() {
     let s = summary(&dir.path().join("out/crashed"));
     let stress = &s["analysis"]["stresses"][0];
     assert_eq!(stress["crash"], "'avg_latency'");
-    close(&stress["steps"][0]["achieved_rps"]["value"], 1.0);
+    // No progress lines: the rate sent is unknown; 60 answers in the step's 60 s.
+    assert!(stress["steps"][0]["achieved_rps"]["value"].is_null());
+    close(&stress["steps"][0]["answered_rps"]["value"], 1.0);
     close(&stress["steps"][0]["avg"]["value"], 3.2);
-    assert!(stress["steps"][1]["success_rate"]["value"].is_null());
+    // The 4 req/s step printed no figures before the crash: not one request succeeded, so it
+    // is breaking and the breaking point (issue 10 §3: it was "✅ good", breaking point none).
+    close(&stress["steps"][1]["success_rate"]["value"], 0.0);
+    assert_eq!(stress["steps"][1]["status"], "breaking");
+    assert_eq!(
+        stress["steps"][1]["rules"][0]["rule"],
+        "no_successful_answer"
+    );
+    close(&stress["breaking_point"]["value"], 4.0);
+    close(&stress["max_stable_target"]["value"], 1.0);
     let md = std::fs::read_to_string(dir.path().join("out/crashed/report.md")).unwrap();
+    assert!(
+        md.contains("| ❌ breaking (no successful answer) |"),
+        "{md}"
+    );
     assert!(
         // The analysis' wording is text in report.md: its backticks are escaped, so the crash
         // message cannot open a code span (the page shows the same characters).

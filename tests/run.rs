@@ -841,16 +841,22 @@ async fn build_reports_the_run_stress_steps_with_their_achieved_rate_and_breakin
     let stress = &summary["analysis"]["stresses"][0];
     assert_eq!(stress["breaking_point"]["value"].as_f64(), Some(12.0));
     let steps = stress["steps"].as_array().unwrap();
-    // An open-loop client sends exactly the target: 12 requests in 3 s, 24 in 3 s.
-    for (step, rate) in steps.iter().zip([4.0, 8.0]) {
+    // The rate sent comes from the records' `sent` stamps (it used to be the schedule's, so
+    // this test could not fail): recomputed here from requests.ndjson.
+    let records = read_records(&fx.session);
+    for (step, (phase, rate)) in steps.iter().zip([("4RPS", 4.0), ("8RPS", 8.0)]) {
         assert_eq!(step["target_rps"].as_f64(), Some(rate));
-        assert!(
-            close(step["achieved_rps"]["value"].as_f64().unwrap(), rate),
-            "{step}"
-        );
+        let expected = achieved_rate(&in_phase(&records, phase));
+        let got = step["achieved_rps"]["value"].as_f64().unwrap();
+        assert!((got / expected - 1.0).abs() < 1e-6, "{got} != {expected}");
         assert!(step["achieved_rps"]["flag"].is_null());
     }
-    assert_eq!(steps[2]["status"], "❌ breaking");
+    assert_eq!(steps[2]["status"], "breaking");
+    // The criteria `report run` used are recorded in its file and applied by build.
+    let (_, file) = advanced_file(&fx.session);
+    assert_eq!(file["stress"]["criteria"]["min_success_percent"], 95.0);
+    assert_eq!(file["stress"]["criteria"]["max_avg_latency_s"], 10.0);
+    assert_eq!(stress["criteria"]["recorded_by_run"], true);
     fx.server.shutdown().await;
 }
 

@@ -6,6 +6,7 @@ pub mod objectives;
 pub mod phases;
 pub mod scaling;
 pub mod scenarios;
+pub mod sending;
 pub mod soak;
 pub mod spike;
 pub mod stats;

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::figure::{Figure, PERCENT, REQ_PER_S, SECONDS};
 use super::scenarios::{ConsoleFallback, PhaseFigures, ScenarioRow};
+use super::sending::PhaseSends;
 use super::stats::latency_stats;
-use super::stress::achieved_rate;
 use super::{duration_between, file_name};
 use crate::ingest::SpikeRun;
 
@@ -15,8 +15,12 @@ pub struct SpikePhase {
     pub name: String,
     pub target_rps: Figure,
     pub duration: Figure,
-    /// Requests sent / measured phase duration.
+    /// Requests sent / the sending window.
     pub achieved_rps: Figure,
+    /// Requests / phase start to its last answer.
+    pub answered_rps: Figure,
+    /// Last answer − last send.
+    pub drain: Figure,
     pub row: ScenarioRow,
     pub avg_change_pct: Figure,
     pub p95_change_pct: Figure,
@@ -67,7 +71,25 @@ pub fn analyze(run: &SpikeRun, label: &str) -> SpikeReport {
                 exact_percentiles: run.generator.is_some(),
             }
             .row();
-            let sent = row.requests.value;
+            let default_sends = Default::default();
+            let sends = console.map_or(&default_sends, |c| &c.sends);
+            let rate_source = if sends.last_is_final {
+                crate::session::files::REQUESTS.to_string()
+            } else {
+                log.clone()
+            };
+            let sending = PhaseSends {
+                sends,
+                requests: row
+                    .requests
+                    .value
+                    .or(console.and_then(|c| c.planned_requests.map(|n| n as f64))),
+                start: console.and_then(|c| c.start),
+                answers_end: console.and_then(|c| c.end),
+                target_rps: console.and_then(|c| c.target_rps),
+                source: &rate_source,
+            }
+            .sending();
             SpikePhase {
                 name: p.name.clone(),
                 target_rps: Figure::from_option(
@@ -84,18 +106,9 @@ pub fn analyze(run: &SpikeRun, label: &str) -> SpikeReport {
                         "needs the time-stamped console log of this run",
                     ),
                 },
-                achieved_rps: match (sent, &duration) {
-                    (Some(n), Some((d, how))) if *d > 0.0 => achieved_rate(
-                        n / d,
-                        console.and_then(|c| c.target_rps),
-                        Figure::known(n / d, REQ_PER_S, how.clone())
-                            .method("requests sent / measured phase duration"),
-                    ),
-                    _ => Figure::unavailable(
-                        REQ_PER_S,
-                        "needs the time-stamped console log of this run",
-                    ),
-                },
+                achieved_rps: sending.achieved_rps,
+                answered_rps: sending.answered_rps,
+                drain: sending.drain,
                 row,
                 avg_change_pct: Figure::unavailable(PERCENT, "no baseline phase"),
                 p95_change_pct: Figure::unavailable(PERCENT, "no baseline phase"),

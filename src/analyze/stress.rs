@@ -4,18 +4,76 @@
 use serde::Serialize;
 
 use super::figure::{Figure, PERCENT, REQ_PER_S, REQUESTS, SECONDS};
+use super::sending::{ACHIEVED_RATE_FLOOR, PhaseSends};
 use super::{duration_between, file_name};
 use crate::ingest::StressRun;
 use crate::ingest::console::ConsoleStep;
 use crate::render::format::{plain, seconds};
 
-/// Steps below this share of their target rate did not test what they claim.
-pub const ACHIEVED_RATE_FLOOR: f64 = 0.95;
-/// The scripts' breaking criteria.
-pub const BREAKING_SUCCESS_PCT: f64 = 95.0;
-pub const BREAKING_AVG_LATENCY_S: f64 = 10.0;
+/// The scripts' breaking criteria (their code has no options for them).
+pub const SCRIPT_MIN_SUCCESS_PCT: f64 = 95.0;
+pub const SCRIPT_MAX_AVG_LATENCY_S: f64 = 10.0;
 /// Degrading: some failures, or the average latency above this multiple of the first step's.
 pub const DEGRADING_LATENCY_FACTOR: f64 = 2.0;
+
+/// When a step breaks: the criteria `report run` recorded, else the scripts' own.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Criteria {
+    pub min_success_pct: f64,
+    pub max_avg_latency_s: f64,
+    /// True when read from the results file (`report run stress --min-success ...`).
+    pub recorded_by_run: bool,
+}
+
+impl Criteria {
+    pub const SCRIPTS: Criteria = Criteria {
+        min_success_pct: SCRIPT_MIN_SUCCESS_PCT,
+        max_avg_latency_s: SCRIPT_MAX_AVG_LATENCY_S,
+        recorded_by_run: false,
+    };
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Good,
+    Degrading,
+    Breaking,
+    /// Neither a success rate nor a latency is known.
+    NoVerdict,
+}
+
+/// Which rule gave a step its status (several degrading rules can apply at once).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum StepRule {
+    /// Not one request succeeded (the scripts then crash without printing the step's figures).
+    NoSuccessfulAnswer,
+    SuccessBelow {
+        success_pct: f64,
+        min_pct: f64,
+    },
+    LatencyAbove {
+        avg_s: f64,
+        max_s: f64,
+    },
+    SomeFailed {
+        success_pct: f64,
+    },
+    SlowerThanFirst {
+        factor: f64,
+    },
+    /// Sent below [`ACHIEVED_RATE_FLOOR`] of the target.
+    SentBelowTarget {
+        share_pct: f64,
+    },
+    /// Answers came back below [`ACHIEVED_RATE_FLOOR`] of the rate sent: requests queued.
+    AnswersBehind {
+        share_pct: f64,
+    },
+    WithinCriteria,
+    NoFigures,
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StressStep {
@@ -23,15 +81,19 @@ pub struct StressStep {
     pub requests: Figure,
     pub duration: Figure,
     pub achieved_rps: Figure,
+    pub answered_rps: Figure,
+    pub drain: Figure,
     pub success_rate: Figure,
     pub avg: Figure,
-    pub status: &'static str,
+    pub status: StepStatus,
+    pub rules: Vec<StepRule>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StressReport {
     pub label: String,
     pub source: String,
+    pub criteria: Criteria,
     pub steps: Vec<StressStep>,
     pub breaking_point: Figure,
     pub max_tested: Figure,
@@ -42,49 +104,125 @@ pub struct StressReport {
     pub headline: String,
 }
 
-/// Flags an achieved rate below [`ACHIEVED_RATE_FLOOR`] of its target: the load that was
-/// claimed was not the load that was sent.
-pub fn achieved_rate(rate: f64, target: Option<f64>, figure: Figure) -> Figure {
-    match target {
-        Some(t) if t > 0.0 && rate < ACHIEVED_RATE_FLOOR * t => figure.flag(format!(
-            "{:.0} % of the {} req/s target: the client could not send the planned load",
-            100.0 * rate / t,
-            t
-        )),
-        _ => figure,
-    }
+/// What the step rule looks at.
+struct StepFacts {
+    success: Option<f64>,
+    avg: Option<f64>,
+    no_success: bool,
+    target: f64,
+    sent: Option<f64>,
+    answered: Option<f64>,
 }
 
-pub const STATUS_GOOD: &str = "✅ good";
-pub const STATUS_DEGRADING: &str = "⚠️ degrading";
-pub const STATUS_BREAKING: &str = "❌ breaking";
+/// The one rule behind every step's status and the breaking point.
+fn judge(f: &StepFacts, first_avg: Option<f64>, c: &Criteria) -> (StepStatus, Vec<StepRule>) {
+    if f.no_success {
+        return (StepStatus::Breaking, vec![StepRule::NoSuccessfulAnswer]);
+    }
+    let mut breaking = Vec::new();
+    if let Some(s) = f.success.filter(|s| *s < c.min_success_pct) {
+        breaking.push(StepRule::SuccessBelow {
+            success_pct: s,
+            min_pct: c.min_success_pct,
+        });
+    }
+    if let Some(a) = f.avg.filter(|a| *a > c.max_avg_latency_s) {
+        breaking.push(StepRule::LatencyAbove {
+            avg_s: a,
+            max_s: c.max_avg_latency_s,
+        });
+    }
+    if !breaking.is_empty() {
+        return (StepStatus::Breaking, breaking);
+    }
+    if f.success.is_none() && f.avg.is_none() {
+        return (StepStatus::NoVerdict, vec![StepRule::NoFigures]);
+    }
+    let mut degrading = Vec::new();
+    if let Some(s) = f.success.filter(|s| *s < 100.0) {
+        degrading.push(StepRule::SomeFailed { success_pct: s });
+    }
+    if let (Some(a), Some(first)) = (f.avg, first_avg)
+        && first > 0.0
+        && a > DEGRADING_LATENCY_FACTOR * first
+    {
+        degrading.push(StepRule::SlowerThanFirst { factor: a / first });
+    }
+    if let Some(r) = f
+        .sent
+        .filter(|r| f.target > 0.0 && *r < ACHIEVED_RATE_FLOOR * f.target)
+    {
+        degrading.push(StepRule::SentBelowTarget {
+            share_pct: 100.0 * r / f.target,
+        });
+    }
+    if let (Some(answered), Some(sent)) = (f.answered, f.sent)
+        && sent > 0.0
+        && answered < ACHIEVED_RATE_FLOOR * sent
+    {
+        degrading.push(StepRule::AnswersBehind {
+            share_pct: 100.0 * answered / sent,
+        });
+    }
+    if degrading.is_empty() {
+        (StepStatus::Good, vec![StepRule::WithinCriteria])
+    } else {
+        (StepStatus::Degrading, degrading)
+    }
+}
 
 pub fn analyze(run: &StressRun, label: &str) -> StressReport {
     let file = file_name(run.sources.file.as_deref());
     let log = file_name(run.sources.log.as_deref());
+    let criteria = run.criteria.map_or(Criteria::SCRIPTS, |c| Criteria {
+        min_success_pct: c.min_success_percent,
+        max_avg_latency_s: c.max_avg_latency_s,
+        recorded_by_run: true,
+    });
     let first_avg = run.steps.first().and_then(|s| s.avg_s);
     let no_log = "per-step figures exist only in the console log, which this session lacks";
     let (stopped, complete): (Vec<&ConsoleStep>, Vec<&ConsoleStep>) =
         run.steps.iter().partition(|s| s.stopped_early);
+    let last = complete.len().saturating_sub(1);
     let steps: Vec<StressStep> = complete
-        .into_iter()
-        .map(|s| {
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
             let duration = duration_between(s.start, s.end);
             let requests = s
                 .planned_requests
                 .map(|n| n as f64)
                 .or_else(|| s.planned_s.map(|p| p * s.target_rps));
-            let achieved = match (requests, duration) {
-                (Some(n), Some(d)) if d > 0.0 => achieved_rate(
-                    n / d,
-                    Some(s.target_rps),
-                    Figure::known(n / d, REQ_PER_S, &log)
-                        .method("requests sent / time between the step's start and end lines"),
-                ),
-                _ => Figure::unavailable(
-                    REQ_PER_S,
-                    "needs the step's time-stamped start and end lines",
-                ),
+            let rate_source = if s.sends.last_is_final {
+                crate::session::files::REQUESTS.to_string()
+            } else {
+                log.clone()
+            };
+            let sending = PhaseSends {
+                sends: &s.sends,
+                requests,
+                start: s.start,
+                answers_end: s.end,
+                target_rps: Some(s.target_rps),
+                source: &rate_source,
+            }
+            .sending();
+            // The scripts crash on a step without one success, before printing its figures.
+            let crashed_here = run.crash.is_some() && i == last;
+            let facts = StepFacts {
+                success: s.success_rate,
+                avg: s.avg_s,
+                no_success: s.success_rate == Some(0.0)
+                    || (crashed_here && s.success_rate.is_none() && s.avg_s.is_none()),
+                target: s.target_rps,
+                sent: sending.achieved_rps.value,
+                answered: sending.answered_rps.value,
+            };
+            let (status, rules) = judge(&facts, first_avg, &criteria);
+            let no_figures = if facts.no_success {
+                "every request failed: no success rate or latency"
+            } else {
+                no_log
             };
             StressStep {
                 target_rps: s.target_rps,
@@ -95,16 +233,27 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
                     &log,
                     "needs time-stamped console lines",
                 ),
-                status: status(s.success_rate, s.avg_s, first_avg, &achieved, s.target_rps),
-                achieved_rps: achieved,
-                success_rate: Figure::from_option(s.success_rate, PERCENT, &log, no_log),
-                avg: Figure::from_option(s.avg_s, SECONDS, &log, no_log),
+                status,
+                rules,
+                achieved_rps: sending.achieved_rps,
+                answered_rps: sending.answered_rps,
+                drain: sending.drain,
+                success_rate: match s.success_rate {
+                    Some(v) => Figure::known(v, PERCENT, &log),
+                    None if facts.no_success => Figure::known(0.0, PERCENT, &log).method(
+                        "no step figures printed before the script crashed: every request failed",
+                    ),
+                    None => Figure::unavailable(PERCENT, no_log),
+                },
+                avg: Figure::from_option(s.avg_s, SECONDS, &log, no_figures),
             }
         })
         .collect();
-    let stable: Vec<&StressStep> = steps
+    let breaking_at = steps.iter().position(|s| s.status == StepStatus::Breaking);
+    let before_break = &steps[..breaking_at.unwrap_or(steps.len())];
+    let stable: Vec<&StressStep> = before_break
         .iter()
-        .filter(|s| s.status != STATUS_BREAKING)
+        .filter(|s| matches!(s.status, StepStatus::Good | StepStatus::Degrading))
         .collect();
     let max_stable_target = stable
         .iter()
@@ -112,19 +261,31 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
         .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
     let max_stable_achieved = stable
         .iter()
-        .filter_map(|s| s.achieved_rps.value)
+        .filter_map(|s| s.answered_rps.value)
         .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-    let breaking_point = match (run.breaking_point, &run.sources.file) {
-        (Some(bp), _) => Figure::known(bp, REQ_PER_S, &file),
-        (None, Some(_)) => Figure::unavailable(
+    let criteria_text = format!(
+        "success < {} % or average latency > {} s",
+        plain(criteria.min_success_pct),
+        plain(criteria.max_avg_latency_s)
+    );
+    let breaking_point = match breaking_at {
+        Some(i) => Figure::known(steps[i].target_rps, REQ_PER_S, run.sources.describe())
+            .method(format!("first step judged breaking ({criteria_text})")),
+        // No step to judge: the test's own announcement is all there is.
+        None if steps.is_empty() => Figure::first_known([
+            Figure::from_option(run.breaking_point, REQ_PER_S, &file, "not recorded")
+                .method("as the results file states it (no per-step figures to judge)"),
+            Figure::from_option(
+                run.console_breaking_point,
+                REQ_PER_S,
+                &log,
+                "no stress step to judge and none announced",
+            )
+            .method("as the console announced it (no per-step figures to judge)"),
+        ]),
+        None => Figure::unavailable(
             REQ_PER_S,
-            "none: no step fell below 95 % success or above 10 s average latency",
-        ),
-        (None, None) => Figure::from_option(
-            run.console_breaking_point,
-            REQ_PER_S,
-            &log,
-            "the results file is missing and the console announced none",
+            format!("none: no step reached the breaking criteria ({criteria_text})"),
         ),
     };
     let max_tested = Figure::first_known([
@@ -138,17 +299,34 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
         .method("last step started"),
     ]);
     let mut notes = Vec::new();
-    let short: Vec<&StressStep> = steps
+    let announced = run.breaking_point.or(run.console_breaking_point);
+    if !steps.is_empty()
+        && announced != breaking_point.value
+        && !(announced.is_none() && run.crash.is_some())
+    {
+        let said = announced.map_or("none".to_string(), |b| format!("{} req/s", plain(b)));
+        notes.push(format!(
+            "The test itself reported the breaking point as {said}; the table's rule gives {}.",
+            breaking_point
+                .value
+                .map_or("none".to_string(), |b| format!("{} req/s", plain(b)))
+        ));
+    }
+    let behind: Vec<&StressStep> = steps
         .iter()
-        .filter(|s| s.achieved_rps.flag.is_some())
+        .filter(|s| {
+            s.rules
+                .iter()
+                .any(|r| matches!(r, StepRule::AnswersBehind { .. }))
+        })
         .collect();
     if let Some(claim) = run.console_handled_max
-        && !short.is_empty()
+        && !behind.is_empty()
     {
         let best = max_stable_achieved.unwrap_or(0.0);
         notes.push(format!(
-            "The script printed \"System handled max load of {claim} req/s successfully\", but its client sent at most {best:.1} req/s: {} step(s) ran below 95 % of their target rate. Its latency excludes the time requests waited in the client's queue.",
-            short.len()
+            "The script printed \"System handled max load of {claim} req/s successfully\", but answers came back at most at {best:.1} req/s: in {} step(s) they came back below 95 % of the rate sent, so requests queued. Its latency excludes the time requests waited in the client's queue.",
+            behind.len()
         ));
     }
     notes.extend(stopped.iter().map(|s| stopped_note(s)));
@@ -157,16 +335,24 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
     }
     let headline = match (max_stable_target, max_stable_achieved) {
         (Some(t), Some(a)) => format!(
-            "Highest step below the breaking criteria: {t} req/s targeted, {a:.1} req/s really sent; breaking point: {}.",
+            "Highest step below the breaking criteria: {} req/s targeted, {a:.1} req/s answered; breaking point: {}.",
+            plain(t),
             breaking_point
                 .value
-                .map_or("none reached".to_string(), |b| format!("{b} req/s"))
+                .map_or("none reached".to_string(), |b| format!(
+                    "{} req/s",
+                    plain(b)
+                ))
         ),
-        _ => "No stress step has enough data for a verdict.".into(),
+        _ => match breaking_point.value {
+            Some(b) => format!("Breaking point: {} req/s, the first step.", plain(b)),
+            None => "No stress step has enough data for a verdict.".into(),
+        },
     };
     StressReport {
         label: label.to_string(),
         source: run.sources.describe(),
+        criteria,
         steps,
         breaking_point,
         max_tested,
@@ -182,32 +368,10 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
             &log,
             "needs time-stamped step lines",
         )
-        .method("highest achieved rate among non-breaking steps"),
+        .method("highest answered rate (requests / start to last answer) among the steps before the breaking point"),
         crash: run.crash.clone(),
         notes,
         headline,
-    }
-}
-
-fn status(
-    success: Option<f64>,
-    avg: Option<f64>,
-    first_avg: Option<f64>,
-    achieved: &Figure,
-    target: f64,
-) -> &'static str {
-    let breaking = success.is_some_and(|s| s < BREAKING_SUCCESS_PCT)
-        || avg.is_some_and(|a| a > BREAKING_AVG_LATENCY_S);
-    let slow = matches!((avg, first_avg), (Some(a), Some(f)) if f > 0.0 && a > DEGRADING_LATENCY_FACTOR * f);
-    let short = achieved
-        .value
-        .is_some_and(|r| r < ACHIEVED_RATE_FLOOR * target);
-    if breaking {
-        STATUS_BREAKING
-    } else if success.is_some_and(|s| s < 100.0) || slow || short {
-        STATUS_DEGRADING
-    } else {
-        STATUS_GOOD
     }
 }
 
@@ -227,12 +391,60 @@ fn stopped_note(step: &ConsoleStep) -> String {
     )
 }
 
-/// The thresholds, printed under the table.
-pub fn thresholds_text() -> String {
-    format!(
-        "{STATUS_BREAKING}: success < {BREAKING_SUCCESS_PCT} % or average latency > {BREAKING_AVG_LATENCY_S} s (the script's breaking criteria). \
-{STATUS_DEGRADING}: any failure, average latency above {DEGRADING_LATENCY_FACTOR}× the first step's, or achieved rate below {:.0} % of the target. \
-{STATUS_GOOD}: otherwise.",
-        ACHIEVED_RATE_FLOOR * 100.0
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::results::FileCriteria;
+
+    fn step(rate: f64, success: f64, avg: f64) -> ConsoleStep {
+        ConsoleStep {
+            target_rps: rate,
+            success_rate: Some(success),
+            avg_s: Some(avg),
+            ..Default::default()
+        }
+    }
+
+    /// Issue 10 §3: a step showed "❌ breaking" while the breaking point said none. The file's
+    /// own breaking point (none) no longer stands against the table's rule.
+    #[test]
+    fn statuses_and_breaking_point_come_from_the_same_rule_and_recorded_criteria() {
+        let mut run = StressRun {
+            steps: vec![
+                step(1.0, 100.0, 1.0),
+                step(2.0, 90.0, 1.1),
+                step(3.0, 80.0, 1.2),
+            ],
+            breaking_point: None,
+            ..Default::default()
+        };
+        let scripts = analyze(&run, "Stress");
+        let statuses: Vec<StepStatus> = scripts.steps.iter().map(|s| s.status).collect();
+        assert_eq!(
+            statuses,
+            [StepStatus::Good, StepStatus::Breaking, StepStatus::Breaking]
+        );
+        assert_eq!(scripts.breaking_point.value, Some(2.0));
+        assert_eq!(scripts.max_stable_target.value, Some(1.0));
+        assert_eq!(
+            scripts.steps[1].rules,
+            [StepRule::SuccessBelow {
+                success_pct: 90.0,
+                min_pct: 95.0
+            }]
+        );
+        assert!(
+            scripts.notes[0].starts_with("The test itself reported the breaking point as none")
+        );
+        // `report run stress --min-success 85` recorded: 90 % only degrades, 80 % breaks.
+        run.criteria = Some(FileCriteria {
+            min_success_percent: 85.0,
+            max_avg_latency_s: 10.0,
+        });
+        let recorded = analyze(&run, "Stress");
+        assert_eq!(recorded.steps[1].status, StepStatus::Degrading);
+        assert_eq!(recorded.breaking_point.value, Some(3.0));
+        assert!(recorded.criteria.recorded_by_run);
+        assert_eq!(recorded.max_stable_target.value, Some(2.0));
+    }
 }

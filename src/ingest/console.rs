@@ -66,6 +66,28 @@ pub struct ConsolePhase {
     pub failed: Option<u64>,
     pub avg_s: Option<f64>,
     pub p95_s: Option<f64>,
+    /// Requests sent so far, at points in time: the progress lines, or `report run`'s records.
+    pub sends: Sends,
+}
+
+/// Cumulative sends at points in time, to measure the rate the client really sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sends {
+    /// `(time, requests sent up to and including it)`, in time order.
+    pub points: Vec<(Stamp, u64)>,
+    /// True when the last point is the phase's last send (records); progress lines are
+    /// printed while sending goes on.
+    pub last_is_final: bool,
+    /// When the phase's last answer came (records); the scripts print their verdict then.
+    pub last_answer: Option<Stamp>,
+}
+
+impl Sends {
+    fn progress(&mut self, stamp: Option<Stamp>, line: &str) {
+        if let (Some(t), Some(sent)) = (stamp, progress_numerator(line)) {
+            self.points.push((t, sent));
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -84,6 +106,7 @@ pub struct ConsoleStep {
     pub avg_s: Option<f64>,
     /// Scheduling stopped before the step's end (`report run` marks such a step `partial`).
     pub stopped_early: bool,
+    pub sends: Sends,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -325,6 +348,7 @@ impl Parser {
         } else if t.starts_with('[') && t.contains("Progress:") {
             if let Some(p) = spike.phases.last_mut() {
                 p.planned_requests = progress_denominator(t);
+                p.sends.progress(stamp, t);
             }
         } else if let Some(name) = t
             .strip_prefix("📊 ")
@@ -374,6 +398,7 @@ impl Parser {
         } else if t.starts_with('[') && t.contains("Progress:") {
             if let Some(s) = stress.steps.last_mut() {
                 s.planned_requests = progress_denominator(t);
+                s.sends.progress(stamp, t);
             }
         } else if let Some(v) = after(t, "Success rate:") {
             let tagged = step_tag(v);
@@ -471,6 +496,14 @@ fn progress_denominator(text: &str) -> Option<u64> {
     let after_progress = text.split_once("Progress:")?.1;
     let fraction = after_progress.split_whitespace().next()?;
     fraction.split_once('/')?.1.parse().ok()
+}
+
+/// `[Spike] Progress: 151/450 (33.6%) - Elapsed: 10.0s` → 151 (the scripts count a request
+/// when they hand it to their worker pool).
+fn progress_numerator(text: &str) -> Option<u64> {
+    let after_progress = text.split_once("Progress:")?.1;
+    let fraction = after_progress.split_whitespace().next()?;
+    fraction.split_once('/')?.0.parse().ok()
 }
 
 impl ConsoleSpike {

@@ -94,6 +94,8 @@ pub struct StressRun {
     /// The console announced the breaking point (or success at max) itself.
     pub console_breaking_point: Option<f64>,
     pub console_handled_max: Option<f64>,
+    /// The breaking criteria `report run` used; None for the scripts (their fixed ones).
+    pub criteria: Option<results::FileCriteria>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -132,6 +134,8 @@ pub struct SessionInputs {
     pub files_used: Vec<PathBuf>,
     /// What `report collect` recorded from the cluster (empty for a plain folder).
     pub cluster: cluster::ClusterRecording,
+    /// How `report run`'s requests ended, counted per phase (requests.ndjson).
+    pub request_outcomes: Vec<run_output::OutcomeCount>,
 }
 
 impl SessionInputs {
@@ -222,6 +226,7 @@ pub fn load_session(dir: &Path) -> Result<SessionInputs> {
         problems,
         files_used: Vec::new(),
         cluster,
+        request_outcomes: Vec::new(),
     };
     assemble(&mut inputs, parsed, logs);
     run_output::apply(&mut inputs, dir);
@@ -600,6 +605,7 @@ fn add_advanced(
             crash: crash.clone(),
             console_breaking_point: console.breaking_point,
             console_handled_max: console.handled_max,
+            criteria: stress.criteria,
         });
     }
     if file.soak.is_some() || log.is_some_and(|l| l.soak.is_some()) {
@@ -700,6 +706,7 @@ fn file_step(step: &results::FileStep, console: &[ConsoleStep]) -> ConsoleStep {
         success_rate: f.success_rate,
         avg_s: f.avg_latency,
         stopped_early: step.partial,
+        sends: printed.map(|c| c.sends.clone()).unwrap_or_default(),
     }
 }
 

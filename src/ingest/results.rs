@@ -77,7 +77,15 @@ pub struct StressResult {
     pub all_results: RequestColumns,
     /// Per-step figures: `report run` writes them; the scripts print them only.
     pub steps: Vec<FileStep>,
+    /// `report run`'s breaking criteria (`--min-success`, `--max-avg-latency`).
+    pub criteria: Option<FileCriteria>,
     pub generator: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+pub struct FileCriteria {
+    pub min_success_percent: f64,
+    pub max_avg_latency_s: f64,
 }
 
 /// One stress step as `report run` writes it.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::SessionInputs;
 use super::cluster::RunEventRecord;
-use super::console::{ConsolePhase, ConsoleSoak};
+use super::console::{ConsolePhase, ConsoleSoak, Sends};
 use super::problem::Problem;
 use super::records::RequestColumns;
 use crate::session::files;
@@ -22,6 +22,12 @@ struct RequestLine {
     phase: String,
     ended: DateTime<Utc>,
     #[serde(default)]
+    sent: Option<DateTime<Utc>>,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    error_kind: Option<String>,
+    #[serde(default)]
     latency_s: Option<f64>,
     ok: bool,
     #[serde(default)]
@@ -32,22 +38,71 @@ struct RequestLine {
 
 type Key = (String, String);
 
+/// How many requests of one phase ended one way: `error_kind` None for a success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeCount {
+    pub test: String,
+    pub phase: String,
+    pub status: Option<u16>,
+    pub error_kind: Option<String>,
+    pub count: u64,
+}
+
+/// What requests.ndjson holds, per (test, phase).
+#[derive(Default)]
+struct Requests {
+    columns: HashMap<Key, RequestColumns>,
+    sent: HashMap<Key, Vec<DateTime<Utc>>>,
+    ended: HashMap<Key, Vec<DateTime<Utc>>>,
+    outcomes: Vec<OutcomeCount>,
+}
+
+impl Requests {
+    /// The first and the last send of a phase, as [`Sends`] points.
+    fn sends(&self, key: &Key) -> Option<Sends> {
+        let sent = self.sent.get(key)?;
+        let (first, last) = (sent.iter().min()?, sent.iter().max()?);
+        let last_answer = self.ended.get(key).and_then(|e| e.iter().max()).copied();
+        Some(Sends {
+            points: vec![(stamp(*first), 1), (stamp(*last), sent.len() as u64)],
+            last_is_final: true,
+            last_answer: last_answer.map(stamp),
+        })
+    }
+
+    fn count(&mut self, line: &RequestLine) {
+        let error_kind = (!line.ok).then(|| line.error_kind.clone().unwrap_or_default());
+        let found = self.outcomes.iter_mut().find(|o| {
+            o.test == line.test
+                && o.phase == line.phase
+                && o.status == line.status
+                && o.error_kind == error_kind
+        });
+        match found {
+            Some(o) => o.count += 1,
+            None => self.outcomes.push(OutcomeCount {
+                test: line.test.clone(),
+                phase: line.phase.clone(),
+                status: line.status,
+                error_kind,
+                count: 1,
+            }),
+        }
+    }
+}
+
 /// Records per (test, phase), with end times on the scripts' local clock like `all_results`.
-fn read_requests(
-    dir: &Path,
-    utc_offset_seconds: i32,
-    problems: &mut Vec<Problem>,
-) -> HashMap<Key, RequestColumns> {
+fn read_requests(dir: &Path, utc_offset_seconds: i32, problems: &mut Vec<Problem>) -> Requests {
     let path = dir.join(files::REQUESTS);
-    let mut groups: HashMap<Key, RequestColumns> = HashMap::new();
+    let mut read = Requests::default();
     if !super::is_readable_input(&path, problems) {
-        return groups;
+        return read;
     }
     let (lines, bad) = match read_jsonl::<RequestLine>(&path) {
         Ok(read) => read,
         Err(e) => {
             problems.push(Problem::skipped(&path, "", format!("{e:#}")));
-            return groups;
+            return read;
         }
     };
     if let Some(first) = bad.first() {
@@ -59,9 +114,13 @@ fn read_requests(
     }
     let offset_us = i64::from(utc_offset_seconds) * 1_000_000;
     for l in lines {
-        let c = groups
-            .entry((l.test.to_lowercase(), l.phase.to_lowercase()))
-            .or_default();
+        read.count(&l);
+        let key = (l.test.to_lowercase(), l.phase.to_lowercase());
+        if let Some(sent) = l.sent {
+            read.sent.entry(key.clone()).or_default().push(sent);
+        }
+        read.ended.entry(key.clone()).or_default().push(l.ended);
+        let c = read.columns.entry(key).or_default();
         c.end_local_us
             .push(Some(l.ended.timestamp_micros() + offset_us));
         c.latency_s
@@ -75,10 +134,10 @@ fn read_requests(
         });
     }
     // In key order, so the warnings come out the same on every build.
-    let mut keys: Vec<Key> = groups.keys().cloned().collect();
+    let mut keys: Vec<Key> = read.columns.keys().cloned().collect();
     keys.sort();
     for (test, phase) in keys {
-        let Some(columns) = groups.get_mut(&(test.clone(), phase.clone())) else {
+        let Some(columns) = read.columns.get_mut(&(test.clone(), phase.clone())) else {
             continue;
         };
         let left_out = columns.leave_out_implausible_times();
@@ -90,7 +149,7 @@ fn read_requests(
             ));
         }
     }
-    groups
+    read
 }
 
 fn stamp(t: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -118,8 +177,11 @@ fn step_rate(phase: &str) -> Option<f64> {
 
 pub fn apply(inputs: &mut SessionInputs, dir: &Path) {
     let mut problems = Vec::new();
-    let mut groups = read_requests(dir, inputs.clock.seconds, &mut problems);
+    let read = read_requests(dir, inputs.clock.seconds, &mut problems);
     inputs.problems.append(&mut problems);
+    inputs.request_outcomes = read.outcomes.clone();
+    let sends = |test: &str, phase: &str| read.sends(&(test.to_lowercase(), phase.to_lowercase()));
+    let mut groups = read.columns.clone();
     let events = inputs.cluster.run_events.clone();
     if groups.is_empty() && events.is_empty() {
         return;
@@ -144,6 +206,11 @@ pub fn apply(inputs: &mut SessionInputs, dir: &Path) {
                     end: Some(stamp(end)),
                     ..Default::default()
                 });
+            }
+            if let (Some(console), Some(sent)) =
+                (phase.console.as_mut(), sends("spike", &phase.name))
+            {
+                console.sends = sent;
             }
         }
     }
@@ -173,9 +240,14 @@ pub fn apply(inputs: &mut SessionInputs, dir: &Path) {
                 .filter(|e| e.test.eq_ignore_ascii_case("stress"))
                 .find(|e| step_rate(&e.phase).is_some_and(|r| (r - step.target_rps).abs() < 1e-9))
                 .map(|e| e.phase.clone());
-            if let Some((start, end, _)) = name.and_then(|n| phase_times(&events, "stress", &n)) {
-                step.start = Some(stamp(start));
-                step.end = Some(stamp(end));
+            if let Some(name) = name {
+                if let Some((start, end, _)) = phase_times(&events, "stress", &name) {
+                    step.start = Some(stamp(start));
+                    step.end = Some(stamp(end));
+                }
+                if let Some(sent) = sends("stress", &name) {
+                    step.sends = sent;
+                }
             }
         }
     }

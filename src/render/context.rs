@@ -12,7 +12,6 @@ use super::paths::in_session;
 use crate::analyze::Analysis;
 use crate::analyze::scaling::ScalingReport;
 use crate::analyze::stats::PERCENTILE_METHOD;
-use crate::analyze::stress::thresholds_text;
 use crate::charts::ChartOutcome;
 
 pub const NEEDS_COLLECT: &str =
@@ -260,6 +259,8 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
                 Md::text(&p.name),
                 notes.cell(&p.target_rps),
                 notes.cell(&p.achieved_rps),
+                notes.cell(&p.answered_rps),
+                notes.cell(&p.drain),
                 notes.cell(&p.duration),
                 notes.cell(&p.row.requests),
                 notes.cell(&p.row.success_rate),
@@ -313,6 +314,8 @@ fn stress_ctx(
         vec![
             Md::text(format::significant(st.target_rps)),
             notes.cell(&st.achieved_rps),
+            notes.cell(&st.answered_rps),
+            notes.cell(&st.drain),
             notes.cell(&st.requests),
             notes.cell(&st.duration),
             pods_cell(
@@ -323,7 +326,7 @@ fn stress_ctx(
             ),
             notes.cell(&st.success_rate),
             notes.cell(&st.avg),
-            Md::text(st.status.to_string()),
+            Md::text(super::stress_words::status_cell(st.status, &st.rules)),
         ]
     });
     let facts = Table::of(
@@ -343,7 +346,7 @@ fn stress_ctx(
         source: Md::text(&s.source),
         headline: Md::text(&s.headline),
         table,
-        thresholds: Md::text(thresholds_text()),
+        thresholds: Md::text(super::stress_words::thresholds(&s.criteria)),
         facts,
         notes: s.notes.iter().map(Md::text).collect(),
     }

@@ -10,6 +10,7 @@ pub mod notes;
 pub mod objectives;
 pub mod paths;
 pub mod scaling_ctx;
+pub mod stress_words;
 
 use std::path::{Path, PathBuf};
 

@@ -147,6 +147,8 @@ pub struct StressResults {
     pub all_results: Vec<ResultItem>,
     /// Not in the scripts' file (they print step figures only): one entry per step that ran.
     pub steps: Vec<StepFigures>,
+    /// Not in the scripts' file: the breaking criteria of `--min-success`/`--max-avg-latency`.
+    pub criteria: super::stress::Criteria,
     pub generator: &'static str,
 }
 

@@ -14,8 +14,9 @@ use super::results::{GENERATOR_NOTE, StepFigures, StressResults, all_results, sc
 use super::stats::Analysis;
 use crate::cli::StressArgs;
 
-/// When a step counts as the breaking point.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// When a step counts as the breaking point; recorded in the results file so that `report
+/// build` judges the steps by the criteria the run used.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Criteria {
     pub min_success_percent: f64,
     pub max_avg_latency_s: f64,
@@ -156,7 +157,7 @@ pub async fn run(engine: &Arc<Engine>, args: &StressArgs, keep_all: bool) -> Str
         }
     }
     conclude(engine, &results);
-    stress_object(&results, keep_all)
+    stress_object(&results, criteria, keep_all)
 }
 
 fn breaking_point(results: &[StepResult]) -> Option<f64> {
@@ -190,7 +191,7 @@ fn conclude(engine: &Engine, results: &[StepResult]) {
     }
 }
 
-fn stress_object(results: &[StepResult], keep_all: bool) -> StressResults {
+fn stress_object(results: &[StepResult], criteria: Criteria, keep_all: bool) -> StressResults {
     let steps = results
         .iter()
         .map(|s| StepFigures {
@@ -210,6 +211,7 @@ fn stress_object(results: &[StepResult], keep_all: bool) -> StressResults {
         max_tested: or_null(max_tested(results)),
         all_results: all_results(&everything, keep_all),
         steps,
+        criteria,
         generator: GENERATOR_NOTE,
     }
 }
