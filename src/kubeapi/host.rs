@@ -117,3 +117,58 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod served {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+
+    use crate::kubeapi::{ApiServer, ClusterState};
+    use crate::sim::Sim;
+    use crate::sim::cluster::ClusterConfig;
+
+    /// The status line of a raw HTTP/1.1 GET with this Host header.
+    fn status_for(addr: SocketAddr, path: &str, host: &str) -> String {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer.lines().next().unwrap_or_default().to_string()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn both_servers_refuse_foreign_hosts() {
+        let api = ApiServer::start(ClusterState::new()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        let sim = Sim::start(
+            ClusterConfig::default(),
+            1.0,
+            loopback,
+            loopback,
+            dir.path(),
+        )
+        .await
+        .unwrap();
+        for (addr, path) in [(api.addr(), "/version"), (sim.service_addr, "/health")] {
+            let check = move |host: &'static str| {
+                tokio::task::spawn_blocking(move || status_for(addr, path, host))
+            };
+            assert_eq!(
+                check("evil.example:80").await.unwrap(),
+                "HTTP/1.1 403 Forbidden"
+            );
+            assert_eq!(
+                check("127.0.0.1.nip.io").await.unwrap(),
+                "HTTP/1.1 403 Forbidden"
+            );
+            assert_eq!(check("localhost:1234").await.unwrap(), "HTTP/1.1 200 OK");
+            assert_eq!(check("127.0.0.9").await.unwrap(), "HTTP/1.1 200 OK");
+            assert_eq!(check("[::1]:80").await.unwrap(), "HTTP/1.1 200 OK");
+        }
+    }
+}
