@@ -434,9 +434,12 @@ mod tests {
                     requests: Figure::known(60.0, "requests", "test"),
                     duration: Figure::known(60.0, "s", "test"),
                     achieved_rps: Figure::known(rate, "req/s", "test"),
+                    answered_rps: Figure::known(rate, "req/s", "test"),
+                    drain: Figure::known(0.0, "s", "test"),
                     success_rate: Figure::known(if i < 10 { 100.0 } else { 80.0 }, "%", "test"),
                     avg: Figure::known(if i < 9 { 2.5 } else { 9.75 }, "s", "test"),
-                    status: "ok",
+                    status: crate::analyze::stress::StepStatus::Good,
+                    rules: Vec::new(),
                 }
             })
             .collect();
@@ -459,6 +462,7 @@ mod tests {
         let report = StressReport {
             label: "Stress".into(),
             source: String::new(),
+            criteria: crate::analyze::stress::Criteria::SCRIPTS,
             steps,
             breaking_point: Figure::known(5.0, "req/s", "test"),
             max_tested: none(),

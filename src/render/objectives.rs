@@ -71,7 +71,6 @@ pub fn metric_name(m: Metric) -> &'static str {
         Metric::TimeToScaleUp => "time to scale up",
         Metric::TimeToScaleDown => "time to scale down",
         Metric::MaxPods => "max pods",
-        Metric::SoakDrift => "soak latency drift",
         Metric::MemoryGrowth => "memory growth",
         Metric::TtftP50 => "TTFT p50",
         Metric::TtftP95 => "TTFT p95",

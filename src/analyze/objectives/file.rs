@@ -60,7 +60,6 @@ pub enum Metric {
     TimeToScaleUp,
     TimeToScaleDown,
     MaxPods,
-    SoakDrift,
     MemoryGrowth,
     TtftP50,
     TtftP95,
@@ -92,7 +91,7 @@ pub enum Kind {
 
 impl Metric {
     /// Every metric with its key stem, its direction and its kind, in the order of the report.
-    pub const ALL: [(Metric, &'static str, Direction, Kind); 21] = [
+    pub const ALL: [(Metric, &'static str, Direction, Kind); 20] = [
         (Metric::Avg, "avg_max", Direction::AtMost, Kind::Seconds),
         (Metric::P50, "p50_max", Direction::AtMost, Kind::Seconds),
         (Metric::P95, "p95_max", Direction::AtMost, Kind::Seconds),
@@ -132,12 +131,6 @@ impl Metric {
             "max_pods_max",
             Direction::AtMost,
             Kind::Count,
-        ),
-        (
-            Metric::SoakDrift,
-            "drift_max",
-            Direction::AtMost,
-            Kind::Percent,
         ),
         (
             Metric::MemoryGrowth,
@@ -482,7 +475,7 @@ mod tests {
         let f = parse_text(
             "[goodput]\nlatency_max = \"10s\"\nttft_max = \"2s\"\n\n\
              [[objective]]\ntest = \"spike\"\nphase = \"Spike\"\nsuccess_min = \"95%\"\np95_max = \"1m30s\"\n\n\
-             [[objective]]\ntest = \"soak\"\nmemory_growth_max = \"5MiB/min\"\ndrift_max = \"10%\"\n",
+             [[objective]]\ntest = \"soak\"\nmemory_growth_max = \"5MiB/min\"\nsuccess_min = \"99%\"\n",
         )
         .unwrap();
         assert_eq!(f.goodput.latency_max_s, Some(10.0));
@@ -504,7 +497,7 @@ mod tests {
             .collect();
         assert_eq!(
             soak,
-            vec![(Metric::SoakDrift, 10.0), (Metric::MemoryGrowth, 5.0)]
+            vec![(Metric::Success, 99.0), (Metric::MemoryGrowth, 5.0)]
         );
     }
 

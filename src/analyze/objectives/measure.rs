@@ -107,7 +107,6 @@ pub fn measure(s: &Scope, metric: Metric) -> Figure {
         Goodput => goodput(s),
         TimeToScaleUp | TimeToScaleDown => scale_time(s, metric),
         MaxPods => max_pods(s),
-        SoakDrift => soak_drift(s),
         MemoryGrowth => memory_growth(s),
         TtftP50 | TtftP95 | TtftP99 | ItlP50 | ItlP95 | ItlP99 | TpotP50 | TpotP95 | TpotP99 => {
             Figure::unavailable(
@@ -441,13 +440,6 @@ fn max_pods(s: &Scope) -> Figure {
         "most replicas the HPA reported during {}",
         s.run.label
     ))
-}
-
-fn soak_drift(s: &Scope) -> Figure {
-    let RunKind::Soak(_) = s.run.kind else {
-        return Figure::unavailable(figure::PERCENT, "drift is measured on a soak test");
-    };
-    Figure::unavailable(figure::PERCENT, "drift is not measured yet")
 }
 
 fn memory_growth(s: &Scope) -> Figure {
