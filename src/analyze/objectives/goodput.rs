@@ -47,26 +47,19 @@ pub fn rows(inputs: &SessionInputs, analysis: &Analysis, rule: &GoodputEntry) ->
             }
         }
     }
-    for (run, report) in inputs.stresses.iter().zip(&analysis.stresses) {
-        if !run.records.is_empty() {
-            out.push(row(
-                &report.label,
-                "whole test",
-                &report.source,
-                &run.records,
-                rule,
-            ));
-        }
-    }
-    for (run, report) in inputs.soaks.iter().zip(&analysis.soaks) {
-        if !run.records.is_empty() {
-            out.push(row(
-                &report.label,
-                "whole test",
-                &report.source,
-                &run.records,
-                rule,
-            ));
+    let stresses = inputs.stresses.iter().zip(&analysis.stresses);
+    let whole_runs = stresses
+        .map(|(run, r)| (&run.records, &r.label, &r.source))
+        .chain(
+            inputs
+                .soaks
+                .iter()
+                .zip(&analysis.soaks)
+                .map(|(run, r)| (&run.records, &r.label, &r.source)),
+        );
+    for (records, label, source) in whole_runs {
+        if !records.is_empty() {
+            out.push(row(label, "whole test", source, records, rule));
         }
     }
     out
