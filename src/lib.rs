@@ -13,3 +13,4 @@ pub mod render;
 pub mod run;
 pub mod session;
 pub mod sim;
+pub mod units;

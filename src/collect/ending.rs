@@ -176,7 +176,7 @@ async fn linger(linger: Duration, terminal: &Terminal, signals: &mut Signals) ->
     }
     terminal.message(&format!(
         "the command exited; recording {} more (--linger)",
-        humantime::format_duration(linger)
+        crate::units::duration_text(linger)
     ));
     let end = tokio::time::Instant::now() + linger;
     let mut countdown = tokio::time::interval(COUNTDOWN_TICK);

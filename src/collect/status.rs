@@ -67,12 +67,12 @@ impl Terminal {
     }
 }
 
-/// `linger 4m 5s left · `, in whole seconds (rounded up, so it never shows 0 while waiting).
+/// `linger 4m5s left · `, in whole seconds (rounded up, so it never shows 0 while waiting).
 fn countdown_text(left: Duration) -> String {
     let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
     format!(
         "linger {} left · ",
-        humantime::format_duration(Duration::from_secs(seconds))
+        crate::units::duration_text(Duration::from_secs(seconds))
     )
 }
 
@@ -207,7 +207,7 @@ mod tests {
     fn the_countdown_rounds_up_to_whole_seconds() {
         assert_eq!(
             countdown_text(Duration::from_millis(64_200)),
-            "linger 1m 5s left · "
+            "linger 1m5s left · "
         );
         assert_eq!(countdown_text(Duration::from_secs(3)), "linger 3s left · ");
     }

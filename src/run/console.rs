@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::stats::Summary;
-use crate::cli::duration_text;
+use crate::units::duration_text;
 
 /// The scripts' separator line.
 pub const RULE: &str = "======================================================================";

@@ -17,9 +17,10 @@ use anyhow::{Context, Result, bail};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::cli::SimArgs;
 use crate::cli::invocation::{self_command, shell_word};
-use crate::cli::{SimArgs, duration_text};
 use crate::kubeapi::{ApiServer, ClusterState, KubeUser};
+use crate::units::duration_text;
 use clock::SimClock;
 use cluster::{Cluster, ClusterConfig};
 use truth::Truth;

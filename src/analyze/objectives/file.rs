@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
+
+use crate::units;
 use toml::de::{DeString, DeTable, DeValue};
 
 /// One bound as the user wrote it, converted to the unit the analysis uses.
@@ -394,8 +396,9 @@ fn limit(
     })
 }
 
-/// A limit in the metric's unit: seconds from `"10s"`, `"250ms"`, `"1m30s"` or a number of
-/// seconds; percent only from `"95%"` (a bare 0.95 could mean 95 % or 0.95 %); a whole count;
+/// A limit in the metric's unit, read as the command line reads it (crate::units): seconds from
+/// `"10s"`, `"1.5s"`, `"1m30s"` or a number of seconds; percent from `95` or `"95%"` (a bare 0.95
+/// is refused: it could mean 95 % or 0.95 %); a whole count;
 /// MiB/min from `"5MiB/min"` or a number.
 fn convert(value: &DeValue, kind: Kind) -> Result<f64, String> {
     let number = match value {
@@ -408,20 +411,9 @@ fn convert(value: &DeValue, kind: Kind) -> Result<f64, String> {
     let text = value.as_str().map(str::trim);
     let v = match (kind, number, text) {
         (Kind::Seconds, Some(n), _) => n,
-        (Kind::Seconds, None, Some(t)) => humantime::parse_duration(t)
-            .map(|d| d.as_secs_f64())
-            .map_err(|e| {
-                format!("`{t}` is not a duration ({e}); write e.g. \"10s\", \"500ms\", \"1m30s\"")
-            })?,
-        (Kind::Percent, Some(n), _) => {
-            return Err(format!(
-                "write a percentage with its sign, e.g. \"95%\" (is {n} a share or a percentage?)"
-            ));
-        }
-        (Kind::Percent, None, Some(t)) => t
-            .strip_suffix('%')
-            .and_then(|n| n.trim().parse::<f64>().ok())
-            .ok_or_else(|| format!("`{t}` is not a percentage; write e.g. \"95%\""))?,
+        (Kind::Seconds, None, Some(t)) => units::parse_duration(t)?.as_secs_f64(),
+        (Kind::Percent, Some(n), _) => units::parse_percent(&n.to_string(), "this bound")?,
+        (Kind::Percent, None, Some(t)) => units::parse_percent(t, "this bound")?,
         (Kind::Count, Some(n), _) if n.fract() == 0.0 => n,
         (Kind::MibPerMin, Some(n), _) => n,
         (Kind::MibPerMin, None, Some(t)) => t
@@ -435,11 +427,6 @@ fn convert(value: &DeValue, kind: Kind) -> Result<f64, String> {
         return Err(format!(
             "expected {} (a finite value, not negative)",
             expected(kind)
-        ));
-    }
-    if kind == Kind::Percent && v > 100.0 {
-        return Err(format!(
-            "{v} % is above 100 %; write shares as percentages, e.g. \"95%\""
         ));
     }
     Ok(v)
@@ -520,7 +507,10 @@ mod tests {
         let e = parse_text("[[objective]]\ntest = \"soak\"\nsuccess_min = 0.95\n").unwrap_err();
         assert_eq!((e.line, e.column), (3, 15));
         let e = parse_text("[[objective]]\ntest = \"soak\"\nsuccess_min = \"150%\"\n").unwrap_err();
-        assert!(e.message.contains("above 100 %"), "{}", e.message);
+        assert_eq!(
+            e.message,
+            "150% is outside 0-100; this bound is a percentage, e.g. 95 for 95 %"
+        );
 
         let e = parse_text("[[objective]]\ntest = \"spike\"\n").unwrap_err();
         assert_eq!(e.line, 1);
@@ -531,5 +521,20 @@ mod tests {
 
         let e = parse_text("[[objective]\n").unwrap_err();
         assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn bounds_are_written_as_on_the_command_line() {
+        let file = parse_text(
+            "[[objective]]\ntest = \"spike\"\np95_max = \"1.5s\"\nsuccess_min = 95\n\n\
+             [[objective]]\ntest = \"soak\"\np99_max = \"1m30s\"\nsuccess_min = \"99.5%\"\n",
+        )
+        .unwrap();
+        let limits: Vec<f64> = file
+            .scopes
+            .iter()
+            .flat_map(|scope| scope.bounds.iter().map(|(_, limit)| limit.value))
+            .collect();
+        assert_eq!(limits, vec![1.5, 95.0, 90.0, 99.5]);
     }
 }
