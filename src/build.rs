@@ -19,7 +19,11 @@ pub const SESSION_OBJECTIVES: &str = "slo.toml";
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let timer = StageTimer::from_env();
     let (session_dir, inputs) = match &args.session_dir {
-        Some(dir) => (dir.clone(), ingest::load_session(dir)?),
+        Some(arg) => {
+            let dir = session::resolve(arg, &args.data_root)?;
+            let inputs = ingest::load_session(&dir)?;
+            (dir, inputs)
+        }
         None => newest_usable_session(&args.data_root)?,
     };
     timer.lap("ingest");

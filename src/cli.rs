@@ -55,7 +55,8 @@ pub enum OutputFormat {
 pub struct BuildArgs {
     /// Session folder to read: one recorded by `report collect`, or any folder holding the test
     /// scripts' results files (benchmark_results.json, advanced_test_results_*.json) and console
-    /// logs. Default: the newest folder under data/.
+    /// logs. A bare NAME that is not a folder here means data/NAME. Default: the newest folder
+    /// under data/ that holds results.
     pub session_dir: Option<PathBuf>,
 
     /// Where to write; the report goes into OUT/<session name>/.

@@ -1,6 +1,7 @@
 //! Analysis: one module per question, in polars where there are per-request records. Returns
 //! plain structs of [`figure::Figure`]s; no drawing, no text layout.
 
+pub mod errors;
 pub mod figure;
 pub mod objectives;
 pub mod phases;
@@ -51,6 +52,8 @@ pub struct Analysis {
     pub scaling: Option<scaling::ScalingReport>,
     /// Simulated seconds per wall second, when the cluster was `report sim`.
     pub sim_speed: Option<f64>,
+    /// Failures by HTTP status and error kind, per phase, step and soak.
+    pub errors: errors::ErrorsReport,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,7 +146,7 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
             report
         })
         .collect();
-    let stresses = inputs
+    let stresses: Vec<stress::StressReport> = inputs
         .stresses
         .iter()
         .enumerate()
@@ -195,6 +198,7 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         });
         scaling::analyze(&inputs.cluster, &phases, latency)
     });
+    let errors = errors::analyze(&inputs.request_outcomes, &scenarios, &stresses);
     Analysis {
         session: inputs.name.clone(),
         clock: (&inputs.clock).into(),
@@ -217,6 +221,7 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
             .as_ref()
             .and_then(|m| m.cluster.as_ref())
             .and_then(|c| c.sim_speed),
+        errors,
     }
 }
 

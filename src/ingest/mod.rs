@@ -135,7 +135,7 @@ pub struct SessionInputs {
     /// What `report collect` recorded from the cluster (empty for a plain folder).
     pub cluster: cluster::ClusterRecording,
     /// How `report run`'s requests ended, counted per phase (requests.ndjson).
-    pub request_outcomes: Vec<run_output::OutcomeCount>,
+    pub request_outcomes: run_output::RequestOutcomes,
 }
 
 impl SessionInputs {
@@ -226,7 +226,7 @@ pub fn load_session(dir: &Path) -> Result<SessionInputs> {
         problems,
         files_used: Vec::new(),
         cluster,
-        request_outcomes: Vec::new(),
+        request_outcomes: Default::default(),
     };
     assemble(&mut inputs, parsed, logs);
     run_output::apply(&mut inputs, dir);

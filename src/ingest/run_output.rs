@@ -38,14 +38,36 @@ struct RequestLine {
 
 type Key = (String, String);
 
-/// How many requests of one phase ended one way: `error_kind` None for a success.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutcomeCount {
-    pub test: String,
-    pub phase: String,
-    pub status: Option<u16>,
-    pub error_kind: Option<String>,
-    pub count: u64,
+/// How every request of requests.ndjson ended, as columns (one row per record, in file order),
+/// for the failure breakdown (analyze/errors.rs groups them in polars).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestOutcomes {
+    pub test: Vec<String>,
+    pub phase: Vec<String>,
+    /// End time, µs since 1970 UTC.
+    pub ended_us: Vec<i64>,
+    pub status: Vec<Option<u16>>,
+    /// None for a success; the recorded kind of a failure (empty when it had none).
+    pub error_kind: Vec<Option<String>>,
+}
+
+impl RequestOutcomes {
+    pub fn len(&self) -> usize {
+        self.test.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.test.is_empty()
+    }
+
+    fn push(&mut self, line: &RequestLine) {
+        self.test.push(line.test.clone());
+        self.phase.push(line.phase.clone());
+        self.ended_us.push(line.ended.timestamp_micros());
+        self.status.push(line.status);
+        self.error_kind
+            .push((!line.ok).then(|| line.error_kind.clone().unwrap_or_default()));
+    }
 }
 
 /// What requests.ndjson holds, per (test, phase).
@@ -54,7 +76,7 @@ struct Requests {
     columns: HashMap<Key, RequestColumns>,
     sent: HashMap<Key, Vec<DateTime<Utc>>>,
     ended: HashMap<Key, Vec<DateTime<Utc>>>,
-    outcomes: Vec<OutcomeCount>,
+    outcomes: RequestOutcomes,
 }
 
 impl Requests {
@@ -68,26 +90,6 @@ impl Requests {
             last_is_final: true,
             last_answer: last_answer.map(stamp),
         })
-    }
-
-    fn count(&mut self, line: &RequestLine) {
-        let error_kind = (!line.ok).then(|| line.error_kind.clone().unwrap_or_default());
-        let found = self.outcomes.iter_mut().find(|o| {
-            o.test == line.test
-                && o.phase == line.phase
-                && o.status == line.status
-                && o.error_kind == error_kind
-        });
-        match found {
-            Some(o) => o.count += 1,
-            None => self.outcomes.push(OutcomeCount {
-                test: line.test.clone(),
-                phase: line.phase.clone(),
-                status: line.status,
-                error_kind,
-                count: 1,
-            }),
-        }
     }
 }
 
@@ -114,7 +116,7 @@ fn read_requests(dir: &Path, utc_offset_seconds: i32, problems: &mut Vec<Problem
     }
     let offset_us = i64::from(utc_offset_seconds) * 1_000_000;
     for l in lines {
-        read.count(&l);
+        read.outcomes.push(&l);
         let key = (l.test.to_lowercase(), l.phase.to_lowercase());
         if let Some(sent) = l.sent {
             read.sent.entry(key.clone()).or_default().push(sent);
@@ -177,9 +179,9 @@ fn step_rate(phase: &str) -> Option<f64> {
 
 pub fn apply(inputs: &mut SessionInputs, dir: &Path) {
     let mut problems = Vec::new();
-    let read = read_requests(dir, inputs.clock.seconds, &mut problems);
+    let mut read = read_requests(dir, inputs.clock.seconds, &mut problems);
     inputs.problems.append(&mut problems);
-    inputs.request_outcomes = read.outcomes.clone();
+    inputs.request_outcomes = std::mem::take(&mut read.outcomes);
     let sends = |test: &str, phase: &str| read.sends(&(test.to_lowercase(), phase.to_lowercase()));
     let mut groups = read.columns.clone();
     let events = inputs.cluster.run_events.clone();

@@ -125,6 +125,8 @@ pub struct Context {
     pub charts: Vec<ChartCtx>,
     pub autoscaling: Vec<(Md, Md)>,
     pub phases: Table,
+    pub failures: Table,
+    pub failures_intro: Md,
     pub scaling: Option<super::scaling_ctx::ScalingCtx>,
     pub problems: Vec<ProblemCtx>,
     pub files_used: Vec<Md>,
@@ -189,12 +191,12 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) 
         stresses: a
             .stresses
             .iter()
-            .map(|s| stress_ctx(s, a.scaling.as_ref()))
+            .map(|s| stress_ctx(s, a.scaling.as_ref(), &a.errors))
             .collect(),
         soaks: a
             .soaks
             .iter()
-            .map(|s| soak_ctx(s, a.scaling.as_ref()))
+            .map(|s| soak_ctx(s, a.scaling.as_ref(), &a.errors))
             .collect(),
         charts: charts
             .iter()
@@ -207,6 +209,8 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) 
             .collect(),
         autoscaling: super::scaling_ctx::checklist(a.scaling.as_ref()),
         phases: phases_table(a),
+        failures: super::errors::failures_table(&a.errors),
+        failures_intro: super::errors::failures_intro(&a.errors),
         scaling: a.scaling.as_ref().map(super::scaling_ctx::scaling_ctx),
         problems: a
             .problems
@@ -230,18 +234,13 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) 
 fn scenario_table(a: &Analysis) -> Table {
     Table::of(&a.scenarios, |r, notes| {
         let mut row = vec![Md::text(&r.test), Md::text(&r.name)];
-        for f in [
-            &r.requests,
-            &r.success_rate,
-            &r.avg,
-            &r.p50,
-            &r.p95,
-            &r.p99,
-            &r.min,
-            &r.max,
-            &r.requests_per_s,
-            &r.tokens_per_s,
-        ] {
+        for f in [&r.requests, &r.success_rate, &r.avg, &r.p50, &r.p95, &r.p99] {
+            row.push(notes.cell(f));
+        }
+        row.extend(super::errors::share_cells(
+            &a.errors, &r.test, &r.name, notes,
+        ));
+        for f in [&r.min, &r.max, &r.requests_per_s, &r.tokens_per_s] {
             row.push(notes.cell(f));
         }
         row.push(Md::text(&r.source));
@@ -309,8 +308,15 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
 fn stress_ctx(
     s: &crate::analyze::stress::StressReport,
     scaling: Option<&ScalingReport>,
+    errors: &crate::analyze::errors::ErrorsReport,
 ) -> StressCtx {
     let table = Table::of(&s.steps, |st, notes| {
+        let [failed, timed_out] = super::errors::share_cells(
+            errors,
+            &s.label,
+            &crate::analyze::step_name(st.target_rps),
+            notes,
+        );
         vec![
             Md::text(format::significant(st.target_rps)),
             notes.cell(&st.achieved_rps),
@@ -326,6 +332,8 @@ fn stress_ctx(
             ),
             notes.cell(&st.success_rate),
             notes.cell(&st.avg),
+            failed,
+            timed_out,
             Md::text(super::stress_words::status_cell(st.status, &st.rules)),
         ]
     });
@@ -352,7 +360,11 @@ fn stress_ctx(
     }
 }
 
-fn soak_ctx(s: &crate::analyze::soak::SoakReport, scaling: Option<&ScalingReport>) -> SoakCtx {
+fn soak_ctx(
+    s: &crate::analyze::soak::SoakReport,
+    scaling: Option<&ScalingReport>,
+    errors: &crate::analyze::errors::ErrorsReport,
+) -> SoakCtx {
     let table = Table::of(&s.minutes, |m, notes| {
         vec![
             Md::text(m.minute.to_string()),
@@ -369,6 +381,13 @@ fn soak_ctx(s: &crate::analyze::soak::SoakReport, scaling: Option<&ScalingReport
             .iter()
             .map(|w| {
                 let opt = |v: Option<f64>| v.map_or("n/a".to_string(), format::seconds);
+                let [failed, timed_out] = super::errors::minute_cells(
+                    errors,
+                    &s.label,
+                    w.start,
+                    w.requests,
+                    w.successful,
+                );
                 vec![
                     w.start.format("%H:%M").to_string(),
                     w.requests.to_string(),
@@ -381,6 +400,8 @@ fn soak_ctx(s: &crate::analyze::soak::SoakReport, scaling: Option<&ScalingReport
                     opt(w.p50),
                     opt(w.p95),
                     opt(w.p99),
+                    failed,
+                    timed_out,
                     memory_cell(scaling, w.start),
                 ]
             })

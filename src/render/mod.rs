@@ -2,6 +2,7 @@
 //! the charts embedded (one file to mail), and summary.json with every figure.
 
 pub mod context;
+pub mod errors;
 pub mod escape;
 pub mod format;
 pub mod html;

@@ -93,6 +93,55 @@ impl SessionDir {
     }
 }
 
+/// The folder `report build` reads for `arg`: the folder itself when it exists, else, when `arg` is
+/// a bare name (no `/`), the session of that name under `data_root`. Anything else is an error
+/// that lists the sessions there.
+pub fn resolve(arg: &Path, data_root: &Path) -> Result<PathBuf> {
+    if arg.is_dir() {
+        return Ok(arg.to_path_buf());
+    }
+    let bare = arg.components().count() == 1
+        && matches!(
+            arg.components().next(),
+            Some(std::path::Component::Normal(_))
+        );
+    if bare && data_root.join(arg).is_dir() {
+        return Ok(data_root.join(arg));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(data_root)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let available = if names.is_empty() {
+        format!("there is no session under {}", data_root.display())
+    } else {
+        format!(
+            "sessions under {}: {}",
+            data_root.display(),
+            names.join(", ")
+        )
+    };
+    let what = if bare {
+        format!(
+            "no session folder {}: not a folder here nor a session under {}",
+            arg.display(),
+            data_root.display()
+        )
+    } else {
+        format!(
+            "session folder {} does not exist or is not a folder",
+            arg.display()
+        )
+    };
+    bail!("{what}; {available}")
+}
+
 /// The session folders under `data_root`, newest first (ties by name, last first). `report
 /// build` with no folder takes the first of them that holds something usable.
 pub fn sessions_newest_first(data_root: &Path) -> Result<Vec<PathBuf>> {
