@@ -12,10 +12,17 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary under test; `REPORT_BIN` runs these tests against another build (one from before
+/// the breakdown, to see them fail).
+fn report_bin() -> PathBuf {
+    std::env::var_os("REPORT_BIN")
+        .map_or_else(|| env!("CARGO_BIN_EXE_report").into(), PathBuf::from)
+}
+
 /// `report build DIR` into a temporary folder: (out folder, report.md, summary.json).
 fn build(dir: &Path) -> (tempfile::TempDir, String, Value) {
     let out = tempfile::tempdir().unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_report"))
+    let run = Command::new(report_bin())
         .arg("build")
         .arg(dir)
         .args(["--out", out.path().to_str().unwrap(), "--format", "md"])

@@ -25,7 +25,10 @@ pub fn time(v: &Value) -> DateTime<Utc> {
 /// Opens report.html in headless Chromium (Debian's `chromium`, installed by .ci/run) with a
 /// probe script appended, and reads what the browser saw after the load event.
 pub fn chromium_probe(html: &Path) -> Value {
-    let probe = r#"<script>
+    chromium_eval(html, PROBE, &[])
+}
+
+const PROBE: &str = r#"<script>
 window.addEventListener('load', () => {
   const imgs = [...document.images];
   const pre = document.createElement('pre');
@@ -48,6 +51,10 @@ window.addEventListener('load', () => {
   document.body.appendChild(pre);
 });
 </script>"#;
+
+/// Opens `html` in headless Chromium (with `args`, e.g. a window size) with `probe` appended: a
+/// script that, after the load event, puts its findings as JSON in `<pre id="report-check">`.
+pub fn chromium_eval(html: &Path, probe: &str, args: &[&str]) -> Value {
     let page = std::fs::read_to_string(html)
         .unwrap()
         .replace("</body>", &format!("{probe}</body>"));
@@ -67,6 +74,7 @@ window.addEventListener('load', () => {
             "--virtual-time-budget=10000",
             "--dump-dom",
         ])
+        .args(args)
         .arg(format!(
             "--user-data-dir={}",
             dir.path().join("profile").display()
