@@ -1,5 +1,6 @@
 //! Durations and percentages as people type them, read and printed one way everywhere: on the
-//! command line, in the objectives file and in console lines. Depends on nothing else here.
+//! command line, in the objectives file and in console lines; numbers with three significant
+//! digits, as names and tables print them. Depends on nothing else here.
 
 use std::time::Duration;
 
@@ -106,6 +107,35 @@ pub fn parse_percent(text: &str, what: &str) -> Result<f64, String> {
         ));
     }
     Ok(value)
+}
+
+/// Seconds with three significant digits (0.394 s, 3.52 s, 12.4 s), milliseconds never.
+pub fn seconds(v: f64) -> String {
+    format!("{} s", significant(v))
+}
+
+/// Three significant digits, at least one decimal below 1000.
+pub fn significant(v: f64) -> String {
+    let a = v.abs();
+    if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// A number without trailing decimal zeros, for axis ticks and names: `100`, `2.5`, `0.04`.
+pub fn plain(v: f64) -> String {
+    let text = significant(v);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

@@ -295,13 +295,19 @@ fn build(dir: &Path) -> Value {
         .unwrap()
 }
 
-/// The scaling flags of a summary.json.
-fn scaling_flags(summary: &Value) -> Vec<&str> {
+/// The scaling flags of a summary.json: facts tagged by `kind`, with their numbers.
+fn scaling_flags(summary: &Value) -> Vec<Value> {
     summary["analysis"]["scaling"]["flags"]
         .as_array()
         .unwrap()
+        .clone()
+}
+
+/// The kinds of the flags of a summary.json.
+fn flag_kinds(summary: &Value) -> Vec<String> {
+    scaling_flags(summary)
         .iter()
-        .map(|f| f.as_str().unwrap())
+        .map(|f| f["kind"].as_str().unwrap().to_string())
         .collect()
 }
 
@@ -407,10 +413,9 @@ fn scaling_figures_are_exact_to_the_second() {
             ("Recovery".to_string(), 1, 3)
         ]
     );
-    let flags = scaling_flags(&s);
     assert_eq!(
-        flags,
-        ["Missing metrics: 1 FailedGetResourceMetric event(s) (the HPA could not read CPU usage)."]
+        scaling_flags(&s),
+        [json!({"kind": "failed_metrics", "events": 1})]
     );
     let md = std::fs::read_to_string(tmp.path().join("out/handmade/report.md")).unwrap();
     assert!(md.contains("| Recovery | 2.00 req/s |"), "{md}");
@@ -454,7 +459,7 @@ fn cpu_above_target_is_seen_in_pod_metrics_before_the_hpa_reads_it() {
     );
     let s = build(tmp.path());
     let steps = &s["analysis"]["scaling"]["chains"][0]["steps"];
-    assert_eq!(steps[1]["step"], "CPU above target");
+    assert_eq!(steps[1]["step"], "cpu_above_target");
     assert_eq!(steps[1]["at"], "2026-11-20T14:00:40Z");
     // Load start 14:00:30 → 10 s; the decision at 14:00:58 → 18 s.
     assert_eq!(num(&steps[1]["delay"]["value"]), 10.0);
@@ -496,21 +501,39 @@ fn thrashing_and_pods_that_never_became_ready_are_flagged() {
     std::fs::write(dir.join("pods.jsonl"), pods).unwrap();
     let s = build(tmp.path());
     let flags = scaling_flags(&s);
-    assert!(flags.contains(&"Thrashing: 3→1 at 14:06:31 reversed by 1→2 60 s later, inside the 300 s stabilization window."), "{flags:?}");
+    let thrashing = flags.iter().find(|f| f["kind"] == "thrashing").unwrap();
+    assert_eq!(
+        (
+            &thrashing["first"]["from"],
+            &thrashing["first"]["to"],
+            &thrashing["first"]["at"]
+        ),
+        (&json!(3), &json!(1), &json!("2026-11-20T14:06:31Z"))
+    );
+    assert_eq!(
+        (&thrashing["reversal"]["from"], &thrashing["reversal"]["to"]),
+        (&json!(1), &json!(2))
+    );
+    assert_eq!(
+        (num(&thrashing["gap_s"]), num(&thrashing["window_s"])),
+        (60.0, 300.0)
+    );
     assert!(
-        flags.contains(&"Pod llm-d never became Ready during the recording."),
+        flags.contains(&json!({"kind": "never_ready", "pod": "llm-d"})),
         "{flags:?}"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("out/handmade/report.md")).unwrap();
+    assert!(
+        md.contains("Thrashing: 3→1 at 14:06:31 reversed by 1→2 60 s later, inside the 300 s stabilization window."),
+        "{md}"
     );
 
     // The same reversal with a soak test starting at 14:07:00, in between: the load changed,
     // so the scale-up answers the new test and is no thrashing.
     write_soak(&dir, 7);
     let s = build(tmp.path());
-    let flags = scaling_flags(&s);
-    assert!(
-        flags.iter().all(|f| !f.starts_with("Thrashing")),
-        "{flags:?}"
-    );
+    let kinds = flag_kinds(&s);
+    assert!(kinds.iter().all(|k| k != "thrashing"), "{kinds:?}");
 }
 
 #[test]
@@ -583,11 +606,12 @@ fn soak_memory_per_minute_growth_leak_and_oom_restarts() {
     // minute, llm-b and llm-c (its two loading readings left out) flat; the figure is the highest.
     assert!((num(&sc["memory_growth_mib_per_min"]["value"]) - 20.0).abs() < 1e-9);
     let flags = scaling_flags(&s);
-    assert!(flags.contains(&"Possible memory leak: pod llm-a's memory grew 20.0 MiB per minute during the soak (threshold 5 MiB/min)."), "{flags:?}");
+    let leak = flags.iter().find(|f| f["kind"] == "memory_leak").unwrap();
+    assert_eq!(leak["pod"], "llm-a");
+    assert!((num(&leak["mib_per_min"]) - 20.0).abs() < 1e-9);
+    assert_eq!(num(&leak["threshold_mib_per_min"]), 5.0);
     assert!(
-        flags.contains(
-            &"OOMKills: 1 (pods whose last termination was OOMKilled, and OOMKilling events)."
-        ),
+        flags.contains(&json!({"kind": "oom_kills", "count": 1})),
         "{flags:?}"
     );
     assert_eq!(sc["restarts"], json!([["llm-a", 2, "OOMKilled"]]));

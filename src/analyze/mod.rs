@@ -20,7 +20,6 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::ingest::{ClockOffset, Problem, SessionInputs};
-use crate::render;
 use scenarios::ScenarioRow;
 use windows::WindowRow;
 
@@ -359,7 +358,7 @@ fn stress_phases(
 
 /// The name of a stress step in phase tables: `13 req/s`.
 pub fn step_name(rps: f64) -> String {
-    format!("{} req/s", render::format::plain(rps))
+    format!("{} req/s", crate::units::plain(rps))
 }
 
 fn soak_phase(

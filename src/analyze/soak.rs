@@ -1,5 +1,8 @@
-//! Soak test: the per-minute table, and a stability verdict (every minute's average within
-//! ±10 % of the overall mean and 100 % success).
+//! Soak test: the per-minute table, and a stability verdict from three rules over the
+//! minutes' average latency: leading warm-up minutes (above 1.5× the median) are named and left
+//! out; the drift of the least-squares trend over the rest stays within ±10 % of its fitted
+//! start; no other minute is more than ±25 % from the median; and every minute (warm-up too)
+//! has 100 % success.
 
 use serde::Serialize;
 
@@ -7,13 +10,17 @@ use super::figure::{Figure, PERCENT, REQUESTS, SECONDS};
 use super::scenarios::{PhaseFigures, ScenarioRow};
 use polars::prelude::DataFrame;
 
-use super::stats::latency_stats_of;
+use super::stats::{latency_stats_of, least_squares};
 use super::windows::{WindowRow, windows_of};
 use super::{duration_between, file_name};
 use crate::ingest::SoakRun;
 
-/// A minute's average may stray this far from the overall mean and still count as stable.
-pub const STABLE_BAND_PCT: f64 = 10.0;
+/// Leading minutes whose average is above this multiple of the median are warm-up.
+pub const WARMUP_FACTOR: f64 = 1.5;
+/// The trend over the soak (after warm-up) may change the average by this much and be stable.
+pub const DRIFT_LIMIT_PCT: f64 = 10.0;
+/// A minute (after warm-up) further than this from the median is an outlier.
+pub const OUTLIER_PCT: f64 = 25.0;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SoakMinute {
@@ -22,7 +29,47 @@ pub struct SoakMinute {
     pub avg: Figure,
     pub p95: Figure,
     pub success_rate: Figure,
-    pub avg_vs_mean_pct: Figure,
+    pub avg_vs_median_pct: Figure,
+}
+
+/// The stability rules' findings over the minutes' average latency.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Stability {
+    pub minutes: usize,
+    /// Median of the minutes' averages (the middle value, or the mean of the two middle ones).
+    pub median_avg_s: f64,
+    /// Leading minutes above [`WARMUP_FACTOR`] × the median, left out of the trend and outliers.
+    pub warmup: Vec<u32>,
+    /// Minutes the trend was fitted over.
+    pub trend_minutes: usize,
+    /// Least-squares slope × (last − first minute of the trend) / the trend's fitted value at
+    /// its first minute, in percent. None with fewer than two minutes after warm-up.
+    pub drift_pct: Option<f64>,
+    /// Minutes after warm-up further than [`OUTLIER_PCT`] from the median: (minute, % off).
+    pub outliers: Vec<(u32, f64)>,
+    /// Minutes below 100 % success, warm-up included: (minute, success %).
+    pub failing: Vec<(u32, f64)>,
+}
+
+impl Stability {
+    pub fn drifted(&self) -> bool {
+        self.drift_pct.is_some_and(|d| d.abs() > DRIFT_LIMIT_PCT)
+    }
+
+    pub fn stable(&self) -> bool {
+        !self.drifted() && self.outliers.is_empty() && self.failing.is_empty()
+    }
+}
+
+/// The soak verdict as a fact; render/soak_words.rs words it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SoakVerdict {
+    /// Interrupted (Ctrl-C) with no figures in its file.
+    Interrupted,
+    /// No per-minute averages to judge.
+    NoMinutes,
+    Judged(Stability),
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -39,7 +86,7 @@ pub struct SoakReport {
     /// Clock minutes from per-request records, when kept.
     pub clock_minutes: Vec<WindowRow>,
     pub stable: Option<bool>,
-    pub verdict: String,
+    pub verdict: SoakVerdict,
 }
 
 /// `records`: the run's records as a frame ([`super::stats::records_frame`]), when it kept them.
@@ -65,12 +112,15 @@ pub fn analyze(run: &SoakRun, label: &str, records: Option<&DataFrame>) -> SoakR
         }
         .row()
     });
-    let mean = overall.as_ref().and_then(|o| o.avg.value);
-    let (minutes, minutes_source) = block_minutes(run, &file, &log, mean);
+    let (minutes, minutes_source) = block_minutes(run, &file, &log);
     let clock_minutes = records
         .and_then(|f| windows_of(f, 60).ok())
         .unwrap_or_default();
-    let (stable, verdict) = verdict(run, &minutes, mean);
+    let verdict = verdict(run, &minutes);
+    let stable = match &verdict {
+        SoakVerdict::Judged(s) => Some(s.stable()),
+        _ => None,
+    };
     SoakReport {
         label: label.to_string(),
         source: run.sources.describe(),
@@ -86,17 +136,29 @@ pub fn analyze(run: &SoakRun, label: &str, records: Option<&DataFrame>) -> SoakR
     }
 }
 
-fn block_minutes(
-    run: &SoakRun,
-    file: &str,
-    log: &str,
-    mean: Option<f64>,
-) -> (Vec<SoakMinute>, String) {
-    let vs_mean = |avg: Option<f64>, source: &str| match (avg, mean) {
-        (Some(a), Some(m)) if m > 0.0 => Figure::known(100.0 * (a - m) / m, PERCENT, source)
-            .method("(minute avg − overall avg) / overall avg"),
-        _ => Figure::unavailable(PERCENT, "needs the minute's and the overall average"),
-    };
+fn block_minutes(run: &SoakRun, file: &str, log: &str) -> (Vec<SoakMinute>, String) {
+    let (mut rows, source) = minute_rows(run, file, log);
+    let median = median(&rows.iter().filter_map(|m| m.avg.value).collect::<Vec<_>>());
+    for m in &mut rows {
+        m.avg_vs_median_pct = match (m.avg.value, median) {
+            (Some(a), Some(md)) if md > 0.0 => {
+                Figure::known(100.0 * (a - md) / md, PERCENT, m.avg.source.clone())
+                    .method("(minute avg − median of the minutes' avg) / median")
+            }
+            _ => Figure::unavailable(PERCENT, "needs the minute's average and the median"),
+        };
+    }
+    (rows, source)
+}
+
+/// The median of `values` (polars: linear interpolation, type 7 at 0.5).
+fn median(values: &[f64]) -> Option<f64> {
+    use polars::prelude::NamedFrom;
+    polars::prelude::Series::new("v".into(), values).median()
+}
+
+fn minute_rows(run: &SoakRun, file: &str, log: &str) -> (Vec<SoakMinute>, String) {
+    let pending = || Figure::unavailable(PERCENT, "needs the minute's average and the median");
     if !run.chunks.is_empty() {
         let rows = run
             .chunks
@@ -118,7 +180,7 @@ fn block_minutes(
                     avg: Figure::from_option(c.avg_latency, SECONDS, file, "not recorded"),
                     p95: Figure::from_option(c.p95_latency, SECONDS, file, "not recorded"),
                     success_rate: Figure::from_option(rate, PERCENT, file, "not recorded"),
-                    avg_vs_mean_pct: vs_mean(c.avg_latency, file),
+                    avg_vs_median_pct: pending(),
                 }
             })
             .collect();
@@ -136,95 +198,132 @@ fn block_minutes(
             avg: Figure::from_option(m.avg_s, SECONDS, log, "not printed"),
             p95: Figure::from_option(m.p95_s, SECONDS, log, "not printed"),
             success_rate: Figure::from_option(m.success_rate, PERCENT, log, "not printed"),
-            avg_vs_mean_pct: vs_mean(m.avg_s, log),
+            avg_vs_median_pct: pending(),
         })
         .collect();
     (rows, format!("{log} degradation table"))
 }
 
-fn verdict(run: &SoakRun, minutes: &[SoakMinute], mean: Option<f64>) -> (Option<bool>, String) {
+fn verdict(run: &SoakRun, minutes: &[SoakMinute]) -> SoakVerdict {
     if run.interrupted && minutes.is_empty() {
-        return (
-            None,
-            "No verdict: the soak test was interrupted (Ctrl-C) and its file holds no figures."
-                .into(),
-        );
+        return SoakVerdict::Interrupted;
     }
-    if minutes.is_empty() || mean.is_none() {
-        return (
-            None,
-            "No verdict: the per-minute figures or the overall average are missing.".into(),
-        );
-    }
-    let strayed: Vec<(u32, f64)> = minutes
+    let averages: Vec<(u32, f64)> = minutes
         .iter()
-        .filter_map(|m| Some((m.minute, m.avg_vs_mean_pct.value?)))
-        .filter(|(_, d)| d.abs() > STABLE_BAND_PCT)
+        .filter_map(|m| Some((m.minute, m.avg.value?)))
         .collect();
-    let failing: Vec<(u32, f64)> = minutes
+    let Some(median) = median(&averages.iter().map(|a| a.1).collect::<Vec<_>>()) else {
+        return SoakVerdict::NoMinutes;
+    };
+    let warmup: Vec<u32> = averages
+        .iter()
+        .take_while(|(_, a)| *a > WARMUP_FACTOR * median)
+        .map(|(m, _)| *m)
+        .collect();
+    let rest: Vec<(f64, f64)> = averages[warmup.len()..]
+        .iter()
+        .map(|(m, a)| (f64::from(*m), *a))
+        .collect();
+    let drift_pct = (rest.len() >= 2)
+        .then(|| {
+            let (slope, intercept) = least_squares(&rest);
+            let (first, last) = (rest[0].0, rest[rest.len() - 1].0);
+            let start = intercept + slope * first;
+            (start > 0.0).then(|| 100.0 * slope * (last - first) / start)
+        })
+        .flatten();
+    let outliers = rest
+        .iter()
+        .map(|(m, a)| (*m as u32, 100.0 * (a - median) / median))
+        .filter(|(_, off)| off.abs() > OUTLIER_PCT)
+        .collect();
+    let failing = minutes
         .iter()
         .filter_map(|m| Some((m.minute, m.success_rate.value?)))
         .filter(|(_, s)| *s < 100.0)
         .collect();
-    let mut reasons = Vec::new();
-    if let Some((minute, d)) = strayed
-        .iter()
-        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-    {
-        reasons.push(format!(
-            "{} of {} minutes' average latency outside ±{STABLE_BAND_PCT} % of the mean (furthest: minute {minute}, {d:+.1} %)",
-            strayed.len(),
-            minutes.len()
-        ));
-    }
-    if let Some((minute, s)) = failing.iter().min_by(|a, b| a.1.total_cmp(&b.1)) {
-        reasons.push(format!(
-            "{} minute(s) below 100 % success (lowest: minute {minute}, {s:.1} %)",
-            failing.len()
-        ));
-    }
-    if reasons.is_empty() {
-        (
-            Some(true),
-            format!(
-                "Stable: every minute's average latency within ±{STABLE_BAND_PCT} % of the overall mean, 100 % success in every minute."
-            ),
-        )
-    } else {
-        (Some(false), format!("Not stable: {}.", reasons.join("; ")))
-    }
+    SoakVerdict::Judged(Stability {
+        minutes: averages.len(),
+        median_avg_s: median,
+        warmup,
+        trend_minutes: rest.len(),
+        drift_pct,
+        outliers,
+        failing,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn minute(minute: u32, vs_mean_pct: f64, success_pct: f64) -> SoakMinute {
-        SoakMinute {
-            minute,
-            requests: Figure::known(60.0, REQUESTS, "f"),
-            avg: Figure::known(2.5, SECONDS, "f"),
-            p95: Figure::known(2.5, SECONDS, "f"),
-            success_rate: Figure::known(success_pct, PERCENT, "f"),
-            avg_vs_mean_pct: Figure::known(vs_mean_pct, PERCENT, "f"),
+    /// Minutes 1, 2, … with these averages (s) and success rates (%).
+    fn minutes(avgs: &[f64], success: &[f64]) -> Vec<SoakMinute> {
+        avgs.iter()
+            .zip(success)
+            .enumerate()
+            .map(|(i, (avg, ok))| SoakMinute {
+                minute: i as u32 + 1,
+                requests: Figure::known(60.0, REQUESTS, "f"),
+                avg: Figure::known(*avg, SECONDS, "f"),
+                p95: Figure::known(*avg, SECONDS, "f"),
+                success_rate: Figure::known(*ok, PERCENT, "f"),
+                avg_vs_median_pct: Figure::unavailable(PERCENT, "not needed"),
+            })
+            .collect()
+    }
+
+    fn judged(avgs: &[f64], success: &[f64]) -> Stability {
+        match verdict(&SoakRun::default(), &minutes(avgs, success)) {
+            SoakVerdict::Judged(s) => s,
+            other => panic!("no verdict: {other:?}"),
         }
     }
 
     #[test]
-    fn verdict_counts_the_minutes_that_strayed_and_names_the_furthest() {
-        let minutes = [
-            minute(1, 123.6, 93.3),
-            minute(2, -12.8, 100.0),
-            minute(3, -9.0, 99.0),
-            minute(4, 5.0, 100.0),
-        ];
-        let (stable, text) = verdict(&SoakRun::default(), &minutes, Some(2.9));
-        assert_eq!(stable, Some(false));
-        assert_eq!(
-            text,
-            "Not stable: 2 of 4 minutes' average latency outside ±10 % of the mean (furthest: minute 1, +123.6 %); 2 minute(s) below 100 % success (lowest: minute 1, 93.3 %)."
-        );
-        let calm = [minute(1, 9.9, 100.0), minute(2, -9.9, 100.0)];
-        assert_eq!(verdict(&SoakRun::default(), &calm, Some(2.5)).0, Some(true));
+    fn one_warm_up_minute_leaves_a_flat_soak_stable() {
+        // Median 2.0; minute 1 (6.0 > 1.5 × 2.0) is warm-up; the rest is flat.
+        let mut avgs = vec![6.0];
+        avgs.extend([2.0; 9]);
+        let s = judged(&avgs, &[100.0; 10]);
+        assert_eq!(s.median_avg_s, 2.0);
+        assert_eq!(s.warmup, [1]);
+        assert_eq!(s.trend_minutes, 9);
+        assert_eq!(s.drift_pct, Some(0.0));
+        assert!(s.outliers.is_empty());
+        assert!(s.stable());
+    }
+
+    #[test]
+    fn a_steady_rise_is_drift_even_inside_ten_percent_of_the_mean() {
+        // 2.0 → 2.4 s over minutes 1-5: slope 0.1 s/min, fitted start 2.0 s, change 0.4 s
+        // over the soak = +20 %. Median 2.2: no minute is 25 % off.
+        let s = judged(&[2.0, 2.1, 2.2, 2.3, 2.4], &[100.0; 5]);
+        assert!(s.warmup.is_empty());
+        assert!((s.drift_pct.unwrap() - 20.0).abs() < 1e-9);
+        assert!(s.outliers.is_empty());
+        assert!(s.drifted());
+        assert!(!s.stable());
+    }
+
+    #[test]
+    fn outliers_are_judged_against_the_median_and_failures_count_in_warm_up() {
+        // Median 2.0; minute 3 is +50 %; the slope is 0 (symmetric around minute 3).
+        let s = judged(&[2.0, 2.0, 3.0, 2.0, 2.0], &[100.0; 5]);
+        assert_eq!(s.outliers, [(3, 50.0)]);
+        assert_eq!(s.drift_pct, Some(0.0));
+        assert!(!s.stable());
+        // A warm-up minute below 100 % success still fails the soak.
+        let s = judged(&[6.0, 2.0, 2.0, 2.0], &[90.0, 100.0, 100.0, 100.0]);
+        assert_eq!(s.warmup, [1]);
+        assert_eq!(s.failing, [(1, 90.0)]);
+        assert!(!s.stable());
+    }
+
+    #[test]
+    fn a_single_minute_has_no_trend() {
+        let s = judged(&[2.0], &[100.0]);
+        assert_eq!(s.drift_pct, None);
+        assert!(s.stable());
     }
 }

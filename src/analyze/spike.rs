@@ -179,8 +179,8 @@ fn headline(phases: &[SpikePhase]) -> String {
             (Some(bv), Some(sv), Some(ok)) if bv > 0.0 => format!(
                 "During the spike the average latency rose {:.1}× ({} → {}) with {:.1} % of requests successful.",
                 sv / bv,
-                crate::render::format::seconds(bv),
-                crate::render::format::seconds(sv),
+                crate::units::seconds(bv),
+                crate::units::seconds(sv),
                 ok
             ),
             _ => "The spike's latency change cannot be computed: a phase has no latency figures."

@@ -8,7 +8,7 @@ use super::sending::{ACHIEVED_RATE_FLOOR, PhaseSends};
 use super::{duration_between, file_name};
 use crate::ingest::StressRun;
 use crate::ingest::console::ConsoleStep;
-use crate::render::format::{plain, seconds};
+use crate::units::{plain, seconds};
 
 /// The scripts' breaking criteria (their code has no options for them).
 pub const SCRIPT_MIN_SUCCESS_PCT: f64 = 95.0;

@@ -660,7 +660,7 @@ mod tests {
                 })
                 .collect(),
             stable: None,
-            verdict: String::new(),
+            verdict: crate::analyze::soak::SoakVerdict::NoMinutes,
         }
     }
 }

@@ -383,10 +383,22 @@ fn soak_minutes(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         band: mean.map(|m| (m * 0.9, m * 1.1, "±10 % of the overall average".to_string())),
     };
     if let Err(why) = validate::lines(&chart) {
-        return outcome(file, title, Ok(()), soak.verdict.clone(), Some(why));
+        return outcome(
+            file,
+            title,
+            Ok(()),
+            crate::render::soak_words::verdict(&soak.verdict),
+            Some(why),
+        );
     }
     let result = png(dir, file, size, |area, sizes| chart.draw(area, sizes));
-    outcome(file, title, result, soak.verdict.clone(), None)
+    outcome(
+        file,
+        title,
+        result,
+        crate::render::soak_words::verdict(&soak.verdict),
+        None,
+    )
 }
 
 fn latency_over_time(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcome> {
@@ -511,7 +523,7 @@ fn cluster_charts(a: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartOutcom
             "no HPA readings (hpa.jsonl)",
         ),
         |s| validate::scaling_timeline(s, &a.phases),
-        |s| s.headline.clone(),
+        |s| crate::render::scaling_words::headline(s),
         |area, sizes, s| scaling::scaling_timeline(area, sizes, s, &a.phases).map(drop),
     );
     let cpu = bar_chart(
@@ -562,7 +574,7 @@ fn soak_stability(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
             "no soak test with per-minute figures",
         ),
         |soak| validate::soak_stability(soak, a.scaling.as_ref()),
-        |soak| soak.verdict.clone(),
+        |soak| crate::render::soak_words::verdict(&soak.verdict),
         |area, sizes, soak| {
             let phase = a.phases.iter().find(|p| p.test == soak.label);
             curves::soak_stability(area, sizes, soak, a.scaling.as_ref(), phase).map(drop)

@@ -477,6 +477,8 @@ pub(crate) mod tests {
             cpu_target_pct: Some(70.0),
             max_pods: none(),
             time_at_max: none(),
+            measured_from: "spike".into(),
+            first_up: None,
             time_to_scale_up: none(),
             time_to_scale_down: none(),
             decisions,
@@ -490,7 +492,6 @@ pub(crate) mod tests {
             memory_growth_mib_per_min: none(),
             pod_memory: Vec::new(),
             hpa,
-            headline: String::new(),
         }
     }
 

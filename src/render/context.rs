@@ -155,7 +155,7 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) 
     headlines.extend(
         a.soaks
             .iter()
-            .map(|s| format!("{}: {}", s.label, s.verdict)),
+            .map(|s| format!("{}: {}", s.label, super::soak_words::verdict(&s.verdict))),
     );
     let missing_tests = [
         (
@@ -372,7 +372,7 @@ fn soak_ctx(
             notes.cell(&m.avg),
             notes.cell(&m.p95),
             notes.cell(&m.success_rate),
-            notes.change_cell(&m.avg_vs_mean_pct),
+            notes.change_cell(&m.avg_vs_median_pct),
         ]
     });
     let clock_table = (!s.clock_minutes.is_empty()).then(|| {
@@ -411,7 +411,7 @@ fn soak_ctx(
     SoakCtx {
         label: Md::text(&s.label),
         source: Md::text(&s.source),
-        verdict: Md::text(&s.verdict),
+        verdict: Md::text(super::soak_words::verdict(&s.verdict)),
         interrupted: s.interrupted,
         minutes_source: Md::text(&s.minutes_source),
         table,
@@ -446,11 +446,14 @@ fn cpu_cell(scaling: Option<&ScalingReport>, test: &str, phase: &str, notes: &mu
     }
 }
 
-/// The pods' summed memory in the clock minute starting at `minute`.
+/// The pods' mean memory in the clock minute starting at `minute`.
 fn memory_cell(scaling: Option<&ScalingReport>, minute: chrono::DateTime<chrono::Utc>) -> String {
     scaling
         .and_then(|s| s.soak_memory.iter().find(|m| m.minute == minute))
-        .map_or_else(|| "n/a".to_string(), |m| format::bytes(m.bytes))
+        .map_or_else(
+            || "n/a".to_string(),
+            |m| format::bytes(m.mean_bytes_per_pod),
+        )
 }
 
 /// Test phases on the clock, with where their boundaries came from.

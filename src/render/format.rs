@@ -1,9 +1,6 @@
 //! Human formatting of figures: `3.52 s`, `98.0 %`, `2.95 req/s`.
 
-/// Seconds with three significant digits (0.394 s, 3.52 s, 12.4 s), milliseconds never.
-pub fn seconds(v: f64) -> String {
-    format!("{} s", significant(v))
-}
+pub use crate::units::{plain, seconds, significant};
 
 /// `1 pod`, `3 pods`.
 pub fn pods(n: u32) -> String {
@@ -16,30 +13,6 @@ pub fn pods(n: u32) -> String {
 
 pub fn percent(v: f64) -> String {
     format!("{v:.1} %")
-}
-
-/// Three significant digits, at least one decimal below 1000.
-pub fn significant(v: f64) -> String {
-    let a = v.abs();
-    if a >= 100.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
-/// A number without trailing decimal zeros, for axis ticks and names: `100`, `2.5`, `0.04`.
-pub fn plain(v: f64) -> String {
-    let text = significant(v);
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
 }
 
 /// A value in its unit, for tables.

@@ -11,6 +11,8 @@ pub mod notes;
 pub mod objectives;
 pub mod paths;
 pub mod scaling_ctx;
+pub mod scaling_words;
+pub mod soak_words;
 pub mod stress_words;
 
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use super::context::{NEEDS_COLLECT, Table};
 use super::escape::Md;
 use super::format;
 use super::notes::Notes;
+use super::scaling_words;
 use crate::analyze::scaling::ScalingReport;
 
 #[derive(Serialize)]
@@ -27,10 +28,6 @@ pub struct ScalingCtx {
     pub memory: Table,
     pub restarts: Table,
     pub flags: Vec<Md>,
-}
-
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%H:%M:%S").to_string()
 }
 
 /// The guide's "Auto-Scaling Metrics" checklist, each item with a value or the missing recording.
@@ -126,8 +123,11 @@ pub fn scaling_ctx(s: &ScalingReport) -> ScalingCtx {
         .map(|c| {
             let table = Table::sharing(&c.steps, &mut chain_notes, |st, notes| {
                 vec![
-                    Md::text(&st.step),
-                    Md::text(st.at.map_or_else(|| "n/a".to_string(), time)),
+                    Md::text(scaling_words::step(st.step)),
+                    Md::text(
+                        st.at
+                            .map_or_else(|| "n/a".to_string(), scaling_words::clock),
+                    ),
                     notes.cell(&st.delay),
                 ]
             });
@@ -155,7 +155,7 @@ pub fn scaling_ctx(s: &ScalingReport) -> ScalingCtx {
     }));
     let events = Table::plain(s.events.iter().map(|e| {
         vec![
-            time(e.at),
+            scaling_words::clock(e.at),
             e.kind.clone(),
             e.reason.clone(),
             e.object.clone(),
@@ -163,18 +163,20 @@ pub fn scaling_ctx(s: &ScalingReport) -> ScalingCtx {
             e.count.to_string(),
         ]
     }));
-    let memory = Table::plain(
-        s.soak_memory
-            .iter()
-            .map(|m| vec![m.minute.format("%H:%M").to_string(), format::bytes(m.bytes)]),
-    );
+    let memory = Table::plain(s.soak_memory.iter().map(|m| {
+        vec![
+            m.minute.format("%H:%M").to_string(),
+            format::bytes(m.mean_bytes_per_pod),
+            m.pods.to_string(),
+        ]
+    }));
     let restarts = Table::plain(
         s.restarts
             .iter()
             .map(|(p, n, r)| vec![p.clone(), n.to_string(), r.clone()]),
     );
     ScalingCtx {
-        headline: Md::text(&s.headline),
+        headline: Md::text(scaling_words::headline(s)),
         bounds: Md::text(format!(
             "HPA: {} replicas, CPU target {}.",
             bounds(s),
@@ -187,6 +189,10 @@ pub fn scaling_ctx(s: &ScalingReport) -> ScalingCtx {
         events,
         memory,
         restarts,
-        flags: s.flags.iter().map(Md::text).collect(),
+        flags: s
+            .flags
+            .iter()
+            .map(|f| Md::text(scaling_words::flag(f)))
+            .collect(),
     }
 }
