@@ -141,7 +141,7 @@ struct Group {
 fn failed_from(requests: &super::figure::Figure, success: &super::figure::Figure) -> Option<u64> {
     let (n, rate) = (requests.value?, success.value?);
     let ok = (n * rate / 100.0).round();
-    (n >= ok && ok >= 0.0).then(|| (n - ok) as u64)
+    (n >= ok && ok >= 0.0).then_some((n - ok) as u64)
 }
 
 /// The lowercased phase a record of the stress step at `rps` carries (`4.5rps`).
@@ -432,7 +432,10 @@ mod tests {
     use super::*;
     use crate::analyze::figure::{Figure, PERCENT, REQUESTS};
 
-    fn outcomes(rows: &[(&str, &str, i64, Option<u16>, Option<&str>)]) -> RequestOutcomes {
+    /// test, phase, end (s), status, error kind.
+    type Line<'a> = (&'a str, &'a str, i64, Option<u16>, Option<&'a str>);
+
+    fn outcomes(rows: &[Line]) -> RequestOutcomes {
         let mut o = RequestOutcomes::default();
         for (test, phase, ended_s, status, kind) in rows {
             o.test.push(test.to_string());
