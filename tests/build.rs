@@ -381,7 +381,9 @@ fn nothing_usable_is_a_failure_with_a_reason() {
     let o = build(&["does-not-exist"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("session folder does-not-exist does not exist"),
+        stderr(&o).contains(
+            "no session folder does-not-exist: not a folder here nor a session under data"
+        ),
         "{}",
         stderr(&o)
     );

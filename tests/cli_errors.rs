@@ -54,38 +54,29 @@ fn url_with_the_path_in_it() {
     insta::assert_snapshot!(in_temp(&["run", "basic", "--url", "http://host/chat"]));
 }
 
+/// `report run TEST --url URL FLAG VALUE` in a temporary folder.
+fn run_with(test: &str, flag: &str, value: &str) -> String {
+    in_temp(&["run", test, "--url", URL, flag, value])
+}
+
 #[test]
 fn min_success_above_100() {
-    insta::assert_snapshot!(in_temp(&[
-        "run",
-        "stress",
-        "--url",
-        URL,
-        "--min-success",
-        "150"
-    ]));
+    insta::assert_snapshot!(run_with("stress", "--min-success", "150"));
 }
 
 #[test]
 fn min_success_as_a_fraction() {
-    insta::assert_snapshot!(in_temp(&[
-        "run",
-        "stress",
-        "--url",
-        URL,
-        "--min-success",
-        "0.95"
-    ]));
+    insta::assert_snapshot!(run_with("stress", "--min-success", "0.95"));
 }
 
 #[test]
 fn duration_zero() {
-    insta::assert_snapshot!(in_temp(&["run", "soak", "--url", URL, "--duration", "0s"]));
+    insta::assert_snapshot!(run_with("soak", "--duration", "0s"));
 }
 
 #[test]
 fn negative_rate() {
-    insta::assert_snapshot!(in_temp(&["run", "soak", "--url", URL, "--rps", "-5"]));
+    insta::assert_snapshot!(run_with("soak", "--rps", "-5"));
 }
 
 #[test]

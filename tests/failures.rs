@@ -143,7 +143,16 @@ fn sample_failures_match_requests_ndjson_per_phase_step_and_soak() {
     assert!(at("### Failures by status and error kind") < at("## Auto-scaling metrics"));
 }
 
-/// data/sample with some soak and spike failures turned into timeouts.
+/// The cells of the first report.md table row starting with `prefix`.
+fn cells<'a>(md: &'a str, prefix: &str) -> Vec<&'a str> {
+    md.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no row {prefix}"))
+        .split(" | ")
+        .collect()
+}
+
+/// data/sample with some soak, spike and 5 req/s stress failures turned into timeouts.
 fn sample_with_timeouts() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("timeouts");
@@ -153,7 +162,7 @@ fn sample_with_timeouts() -> (tempfile::TempDir, PathBuf) {
         std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
     }
     let text = std::fs::read_to_string(dir.join("requests.ndjson")).unwrap();
-    let (mut soak_left, mut spike_left) = (2, 10);
+    let (mut soak_left, mut spike_left, mut step_left) = (2, 10, 4);
     let lines: Vec<String> = text
         .lines()
         .map(|line| {
@@ -161,6 +170,7 @@ fn sample_with_timeouts() -> (tempfile::TempDir, PathBuf) {
             let left = match r["test"].as_str().unwrap() {
                 "soak" => &mut soak_left,
                 "spike" => &mut spike_left,
+                "stress" if r["phase"] == "5RPS" => &mut step_left,
                 _ => return line.to_string(),
             };
             if r["ok"] == false && *left > 0 {
@@ -176,7 +186,7 @@ fn sample_with_timeouts() -> (tempfile::TempDir, PathBuf) {
 }
 
 #[test]
-fn timeouts_show_beside_p99_in_the_scenario_and_soak_minute_tables() {
+fn timeouts_show_beside_p99_in_the_scenario_stress_step_and_soak_minute_tables() {
     let (_tmp, dir) = sample_with_timeouts();
     let counts = count_records(&dir.join("requests.ndjson"));
     let (_out, md, summary) = build(&dir);
@@ -190,26 +200,16 @@ fn timeouts_show_beside_p99_in_the_scenario_and_soak_minute_tables() {
     let header =
         "| Test | Scenario | Requests | Success | Avg | p50 | p95 | p99 | Failed | Timed out |";
     assert!(md.contains(header), "{md}");
-    let spike_row = md
-        .lines()
-        .find(|l| l.starts_with("| Spike | Spike | 360 |"))
-        .unwrap();
-    let cells: Vec<&str> = spike_row.split(" | ").collect();
+    let spike_row = cells(&md, "| Spike | Spike | 360 |");
     assert_eq!(
-        (cells[8], cells[9]),
-        ("82 (22.8 %)", "10 (2.8 %)"),
-        "{spike_row}"
+        (&spike_row[8], &spike_row[9]),
+        (&"82 (22.8 %)", &"10 (2.8 %)")
     );
-    let soak_row = md
-        .lines()
-        .find(|l| l.starts_with("| Soak | Soak | 600 |"))
-        .unwrap();
-    let cells: Vec<&str> = soak_row.split(" | ").collect();
-    assert_eq!(
-        (cells[8], cells[9]),
-        ("5 (0.8 %)", "2 (0.3 %)"),
-        "{soak_row}"
-    );
+    let soak_row = cells(&md, "| Soak | Soak | 600 |");
+    assert_eq!((&soak_row[8], &soak_row[9]), (&"5 (0.8 %)", &"2 (0.3 %)"));
+    // The stress step table: after Success and Avg latency (it has no p99); 4 of 450 timed out.
+    let step = cells(&md, "| 5.00 | 5.00 req/s |");
+    assert_eq!((&step[9], &step[10]), (&"90 (20.0 %)", &"4 (0.9 %)"));
     // Soak minutes: per clock minute of the records' end times, counted here.
     let mut minutes: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
     for line in std::fs::read_to_string(dir.join("requests.ndjson"))

@@ -16,6 +16,9 @@ use crate::session::files;
 pub const TIMEOUT_KIND: &str = "timeout";
 /// Why status, kind and timeouts are unknown for a part without `report run`'s records.
 pub const NO_RECORDS: &str = "no per-request records (requests.ndjson, written by `report run`)";
+/// Why a row of a test that ran twice gets none of the records.
+pub const RERUN: &str =
+    "the test ran more than once and per-request records do not say which run they belong to";
 /// How the breakdown is computed.
 pub const METHOD: &str = "requests counted per test, phase, HTTP status and error kind";
 
@@ -123,6 +126,8 @@ struct Row {
     requests: Option<u64>,
     failed: Option<u64>,
     source: String,
+    /// Its test ran more than once: records cannot be given to it.
+    rerun: bool,
 }
 
 /// One group of the group_by: requests of one test, phase, minute, status and kind.
@@ -141,7 +146,7 @@ struct Group {
 fn failed_from(requests: &super::figure::Figure, success: &super::figure::Figure) -> Option<u64> {
     let (n, rate) = (requests.value?, success.value?);
     let ok = (n * rate / 100.0).round();
-    (n >= ok && ok >= 0.0).then(|| (n - ok) as u64)
+    (n >= ok && ok >= 0.0).then_some((n - ok) as u64)
 }
 
 /// The lowercased phase a record of the stress step at `rps` carries (`4.5rps`).
@@ -161,6 +166,7 @@ fn rows(scenarios: &[ScenarioRow], stresses: &[StressReport]) -> Vec<Row> {
             requests: r.requests.value.map(|v| v as u64),
             failed: failed_from(&r.requests, &r.success_rate),
             source: r.requests.source.clone(),
+            rerun: false,
         }
     };
     let mut out: Vec<Row> = scenarios
@@ -177,6 +183,7 @@ fn rows(scenarios: &[ScenarioRow], stresses: &[StressReport]) -> Vec<Row> {
             requests: st.requests.value.map(|v| v as u64),
             failed: failed_from(&st.requests, &st.success_rate),
             source: st.requests.source.clone(),
+            rerun: false,
         }));
     }
     out.extend(
@@ -200,9 +207,23 @@ fn rows(scenarios: &[ScenarioRow], stresses: &[StressReport]) -> Vec<Row> {
         .into_iter()
         .filter(|k| labels(*k, &out) > 1)
         .collect();
+    // Two rows of one name (a rerun of the basic test) cannot be told apart either.
+    let twice: Vec<(String, String)> = out
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            out[..*i]
+                .iter()
+                .any(|o| o.test == r.test && o.part == r.part)
+        })
+        .map(|(_, r)| (r.test.clone(), r.part.clone()))
+        .collect();
     for row in &mut out {
-        if row.kind.is_some_and(|k| ambiguous.contains(&k)) {
+        if row.kind.is_some_and(|k| ambiguous.contains(&k))
+            || twice.contains(&(row.test.clone(), row.part.clone()))
+        {
             row.kind = None;
+            row.rerun = true;
         }
     }
     out
@@ -395,7 +416,11 @@ pub fn analyze(
                 timed_out: None,
                 by_outcome: None,
                 source: row.source,
-                unavailable: Some(unavailable.clone().unwrap_or_else(|| NO_RECORDS.into())),
+                unavailable: Some(match (&unavailable, row.rerun) {
+                    (Some(why), _) => why.clone(),
+                    (None, true) => RERUN.into(),
+                    (None, false) => NO_RECORDS.into(),
+                }),
                 minutes: Vec::new(),
             }
         } else {
@@ -432,7 +457,10 @@ mod tests {
     use super::*;
     use crate::analyze::figure::{Figure, PERCENT, REQUESTS};
 
-    fn outcomes(rows: &[(&str, &str, i64, Option<u16>, Option<&str>)]) -> RequestOutcomes {
+    /// test, phase, end (s), status, error kind.
+    type Line<'a> = (&'a str, &'a str, i64, Option<u16>, Option<&'a str>);
+
+    fn outcomes(rows: &[Line]) -> RequestOutcomes {
         let mut o = RequestOutcomes::default();
         for (test, phase, ended_s, status, kind) in rows {
             o.test.push(test.to_string());
@@ -534,6 +562,30 @@ mod tests {
         assert_eq!(p.by_outcome, None);
         assert_eq!(p.unavailable.as_deref(), Some(NO_RECORDS));
         assert_eq!(r.unavailable.as_deref(), Some(NO_RECORDS));
+    }
+
+    #[test]
+    fn a_test_run_twice_gets_no_records_and_says_why() {
+        let o = outcomes(&[("basic", "light", 1, None, Some("timeout"))]);
+        let rows = [
+            scenario("Basic load", "Light", 1.0, 0.0),
+            scenario("Basic load", "Light", 2.0, 50.0),
+        ];
+        let r = analyze(&o, &rows, &[]);
+        for p in &r.parts[..2] {
+            assert_eq!(p.unavailable.as_deref(), Some(RERUN));
+            assert_eq!(p.timed_out, None);
+        }
+        assert_eq!((r.parts[0].failed, r.parts[1].failed), (Some(1), Some(1)));
+        // The record itself stays listed, under its recorded names.
+        assert_eq!(
+            (
+                r.parts[2].test.as_str(),
+                r.parts[2].part.as_str(),
+                r.parts[2].timed_out
+            ),
+            ("basic", "light", Some(1))
+        );
     }
 
     #[test]
