@@ -129,7 +129,7 @@ pub fn resolve(arg: &Path, data_root: &Path) -> Result<PathBuf> {
     };
     let what = if bare {
         format!(
-            "no session folder {}: not a folder here nor a session under {}",
+            "session folder {} does not exist: not a folder here nor a session under {}",
             arg.display(),
             data_root.display()
         )
