@@ -166,9 +166,45 @@ fn per_request_records_give_exact_percentiles_and_the_renamed_file_finds_its_log
         );
         close(&phase["duration"]["value"], secs);
     }
-    // The spike phase ended at 16:50:51.066456 (the `🔄 Phase 3` line); the first 5 s window after
-    // it, 16:50:55, already has p95 within 10 % of the baseline's: 3.933544 s.
-    close(&full["time_to_recover"]["value"], 3.933544);
+    // The spike phase ended at 16:50:51.066456 (the `🔄 Phase 3` line). The requests sent
+    // (timestamp − latency) in the 5 s after it already have their type-7 p95 within 10 % of
+    // the baseline's: recovered in the first window, 0 s.
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("examples/advanced_test_results_full_spike.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let end =
+        chrono::NaiveDateTime::parse_from_str("2026-11-26T16:50:51.066456", "%Y-%m-%dT%H:%M:%S%.f")
+            .unwrap();
+    let mut first: Vec<f64> = file["spike"]["all_results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["success"] == true)
+        .filter_map(|r| {
+            let latency = r["latency"].as_f64().unwrap();
+            let at = chrono::NaiveDateTime::parse_from_str(
+                r["timestamp"].as_str().unwrap(),
+                "%Y-%m-%dT%H:%M:%S%.f",
+            )
+            .unwrap();
+            let sent_after = (at - end).num_microseconds().unwrap() as f64 / 1e6 - latency;
+            (0.0..5.0).contains(&sent_after).then_some(latency)
+        })
+        .collect();
+    first.sort_by(f64::total_cmp);
+    let rank = 0.95 * (first.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    let p95 = first[lo] + (first[hi] - first[lo]) * (rank - lo as f64);
+    assert_eq!(first.len(), 10);
+    assert!(p95 <= 1.1 * 0.4468779683113098, "{p95}");
+    close(&full["time_to_recover"]["value"], 0.0);
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("Time to recover: recovered in the first window ("),
+        "{md}"
+    );
     assert!(
         spikes[0]["time_to_recover"]["value"].is_null(),
         "no per-request records in the first spike"

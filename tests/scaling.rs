@@ -250,11 +250,17 @@ fn session(dir: &Path) {
 
 /// A 3-minute soak at 5 req/s from 14:MM:00, its time-stamped console log and results file.
 fn write_soak(dir: &Path, start_minute: u32) {
-    let (start, end) = (start_minute, start_minute + 3);
+    write_soak_for(dir, start_minute, 3);
+}
+
+/// A soak of `minutes` at 5 req/s from 14:MM:00.
+fn write_soak_for(dir: &Path, start_minute: u32, minutes: u32) {
+    let (start, end) = (start_minute, start_minute + minutes);
+    let duration = format!("Duration: {minutes} minutes ({}s)", minutes * 60);
     let log = [
         (start, "⏱️  SOAK TEST (ENDURANCE)"),
         (start, "Load: 5 req/s"),
-        (start, "Duration: 3 minutes (180s)"),
+        (start, duration.as_str()),
         (start, "Press Ctrl+C to stop early."),
         (end, "📊 Degradation Analysis (per minute):"),
         (
@@ -271,7 +277,7 @@ fn write_soak(dir: &Path, start_minute: u32) {
     .collect::<String>();
     std::fs::write(dir.join("soak_console.log"), log).unwrap();
     let chunk = json!({"total": 300, "successful": 300, "failed": 0, "success_rate": 100.0, "avg_latency": 3.0, "p95_latency": 3.5});
-    let soak = json!({"soak": {"test_type": "soak", "duration_minutes": 3, "target_rps": 5, "overall_analysis": chunk, "per_minute_chunks": [chunk], "all_results": []}});
+    let soak = json!({"soak": {"test_type": "soak", "duration_minutes": minutes, "target_rps": 5, "overall_analysis": chunk, "per_minute_chunks": [chunk], "all_results": []}});
     std::fs::write(
         dir.join(format!("advanced_test_results_20261120_14{end:02}00.json")),
         soak.to_string(),
@@ -340,8 +346,21 @@ fn scaling_figures_are_exact_to_the_second() {
     let sc = &s["analysis"]["scaling"];
     // Spike start 14:00:30 → decision 14:00:58.
     assert_eq!(num(&sc["time_to_scale_up"]["value"]), 28.0);
-    // Spike end 14:01:00 → first reading back at 1 pod, 14:06:45.
-    assert_eq!(num(&sc["time_to_scale_down"]["value"]), 345.0);
+    // Both at the HPA's decision. Spike end 14:01:00 → the decision back at 1 pod, 14:06:31.
+    assert_eq!(num(&sc["time_to_scale_down"]["value"]), 331.0);
+    assert!(
+        sc["time_to_scale_down"]["method"]
+            .as_str()
+            .unwrap()
+            .contains("− end of the spike phase"),
+        "{}",
+        sc["time_to_scale_down"]
+    );
+    // Beside them, when the replicas were really there: llm-c Ready at 14:01:44 (74 s after
+    // the spike began), llm-b and llm-c deleted at 14:06:40 (340 s after it ended).
+    assert_eq!(num(&sc["scale_up_pods_ready"]["value"]), 74.0);
+    assert_eq!(num(&sc["scale_down_pods_deleted"]["value"]), 340.0);
+    assert_eq!(sc["spike_test"], "Spike");
     assert_eq!(num(&sc["max_pods"]["value"]), 3.0);
     // Readings showing 3 pods from 14:01:15 until the 14:06:45 reading: 330 s.
     assert_eq!(num(&sc["time_at_max"]["value"]), 330.0);
@@ -420,10 +439,18 @@ fn scaling_figures_are_exact_to_the_second() {
     let md = std::fs::read_to_string(tmp.path().join("out/handmade/report.md")).unwrap();
     assert!(md.contains("| Recovery | 2.00 req/s |"), "{md}");
     assert!(
-        md.contains("| Time to scale up (baseline → spike) | 28.0 s |"),
+        md.contains("| Time to scale up (Spike: start of the spike phase → HPA decision) | 28.0 s: HPA decision"),
         "{md}"
     );
-    assert!(md.contains("**Scaled 1→3 pods 28 s after the spike began; max 3 pods; back to minimum 345 s after the spike ended.**"), "{md}");
+    assert!(
+        md.contains("new pods Ready 74.0 s after the spike phase began |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("removed pods deleted 340 s after the spike phase ended |"),
+        "{md}"
+    );
+    assert!(md.contains("**Scaled 1→3 pods 28 s after the spike phase began; max 3 pods; back to minimum 331 s after the spike phase ended.**"), "{md}");
     assert!(
         md.contains("| 1→3 |"),
         "the recovery row shows the pods going 1→3: {md}"
@@ -602,14 +629,43 @@ fn soak_memory_per_minute_growth_leak_and_oom_restarts() {
         .map(|m| num(&m["bytes"]) / mib)
         .collect();
     assert_eq!(minutes, [3010.0, 6530.0, 6550.0, 3500.0]);
+    // The tables show the mean per pod: the sums over 2, 3, 3 and 1 pods.
+    let per_pod: Vec<(f64, u64)> = sc["soak_memory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                num(&m["mean_bytes_per_pod"]) / mib,
+                m["pods"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        per_pod,
+        [
+            (1505.0, 2),
+            (6530.0 / 3.0, 3),
+            (6550.0 / 3.0, 3),
+            (3500.0, 1)
+        ]
+    );
     // Each pod's own slope while Ready: llm-a 1000 → 1050 MiB at 10 MiB per 30 s = 20 MiB per
     // minute, llm-b and llm-c (its two loading readings left out) flat; the figure is the highest.
     assert!((num(&sc["memory_growth_mib_per_min"]["value"]) - 20.0).abs() < 1e-9);
+    // No pod was read for 5 minutes while Ready (llm-a the longest, 14:10:10-14:12:40): the
+    // leak flag is not evaluated, and says why.
     let flags = scaling_flags(&s);
-    let leak = flags.iter().find(|f| f["kind"] == "memory_leak").unwrap();
-    assert_eq!(leak["pod"], "llm-a");
-    assert!((num(&leak["mib_per_min"]) - 20.0).abs() < 1e-9);
-    assert_eq!(num(&leak["threshold_mib_per_min"]), 5.0);
+    assert!(
+        flags.contains(
+            &json!({"kind": "leak_not_evaluated", "longest_minutes": 2.5, "needed_minutes": 5.0})
+        ),
+        "{flags:?}"
+    );
+    assert!(
+        flags.iter().all(|f| f["kind"] != "memory_leak"),
+        "{flags:?}"
+    );
     assert!(
         flags.contains(&json!({"kind": "oom_kills", "count": 1})),
         "{flags:?}"
@@ -620,4 +676,103 @@ fn soak_memory_per_minute_growth_leak_and_oom_restarts() {
         sc["max_pods"]["unavailable"],
         "needs the HPA recording (hpa.jsonl from `report collect`)"
     );
+}
+
+#[test]
+fn the_leak_flag_needs_five_minutes_of_readings_from_ready_pods() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("handmade");
+    std::fs::create_dir_all(&dir).unwrap();
+    write_soak_for(&dir, 10, 7);
+    // llm-a read every 30 s from 14:10:00 to 14:16:00 (6 minutes), 10 MiB more each time:
+    // 20 MiB per minute.
+    let mib = 1024.0 * 1024.0;
+    let lines: Vec<Value> = (0..13)
+        .map(|i| {
+            let t = format!("2026-11-20T14:{:02}:{:02}Z", 10 + i / 2, (i % 2) * 30);
+            json!({"t": t, "pod": "llm-a", "timestamp": t, "window_seconds": 15, "cpu_millicores": 900.0, "memory_bytes": (1000.0 + 10.0 * i as f64) * mib})
+        })
+        .collect();
+    write_lines(&dir.join("pod_metrics.jsonl"), &lines);
+    let s = build(tmp.path());
+    let flags = scaling_flags(&s);
+    let leak = flags.iter().find(|f| f["kind"] == "memory_leak").unwrap();
+    assert_eq!(leak["pod"], "llm-a");
+    assert!((num(&leak["mib_per_min"]) - 20.0).abs() < 1e-9);
+    assert_eq!(num(&leak["threshold_mib_per_min"]), 5.0);
+}
+
+/// Moves the spike phase of the handmade session to 14:00:10-14:00:40.
+fn move_spike_earlier(dir: &Path) {
+    let log = std::fs::read_to_string(dir.join("spike_console.log"))
+        .unwrap()
+        .replace("14:00:30.000000+00:00\t⚡", "14:00:10.000000+00:00\t⚡")
+        .replace("14:01:00.000000+00:00\t🔄", "14:00:40.000000+00:00\t🔄");
+    std::fs::write(dir.join("spike_console.log"), log).unwrap();
+}
+
+#[test]
+fn scale_up_and_down_count_only_inside_the_spike_and_before_the_next_test() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("handmade");
+    session(&dir);
+    // A soak begins at 14:03:00, before the 14:06:31 decision back at 1 pod.
+    write_soak(&dir, 3);
+    let s = build(tmp.path());
+    let sc = &s["analysis"]["scaling"];
+    assert_eq!(num(&sc["time_to_scale_up"]["value"]), 28.0);
+    assert_eq!(
+        sc["time_to_scale_down"]["unavailable"],
+        "not back at minimum (1) before the next test began at 14:03:00, 120 s after the spike phase ended"
+    );
+    assert_eq!(sc["next_test"][0], "Soak");
+
+    // The spike phase over before the 14:00:58 decision: no scale-up during the spike.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("handmade");
+    session(&dir);
+    move_spike_earlier(&dir);
+    let s = build(tmp.path());
+    let sc = &s["analysis"]["scaling"];
+    assert_eq!(
+        sc["time_to_scale_up"]["unavailable"],
+        "no scale-up during the spike (the spike phase of Spike, 14:00:10–14:00:40)"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("out/handmade/report.md")).unwrap();
+    assert!(
+        md.contains("**No scale-up during the spike; max 3 pods;"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_decision_read_from_events_alone_starts_from_the_recorded_size_or_unknown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("handmade");
+    session(&dir);
+    std::fs::remove_file(dir.join("hpa.jsonl")).unwrap();
+    let s = build(tmp.path());
+    let sc = &s["analysis"]["scaling"];
+    let decisions: Vec<(Value, Value)> = sc["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["from"].clone(), d["to"].clone()))
+        .collect();
+    // No size was recorded before the first event: unknown, not an assumed 1 pod.
+    assert_eq!(decisions, [(Value::Null, json!(3)), (json!(3), json!(1))]);
+    assert_eq!(
+        sc["time_to_scale_up"]["unavailable"],
+        "the decision to 3 pods at 14:00:58 has no recorded size before it (events only, no HPA reading before it): not known to be a scale-up"
+    );
+    assert_eq!(sc["chains"], json!([]));
+
+    // One HPA reading (2 pods, no lastScaleTime) before it: that is the size it started from.
+    write_lines(
+        &dir.join("hpa.jsonl"),
+        &[hpa("2026-11-20T14:00:00Z", "sample", 2, 2, Some(40), None)],
+    );
+    let s = build(tmp.path());
+    let first = &s["analysis"]["scaling"]["decisions"][0];
+    assert_eq!((&first["from"], &first["to"]), (&json!(2), &json!(3)));
 }

@@ -122,13 +122,13 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         .enumerate()
         .map(|(i, run)| {
             let label = run_label("Spike", i, inputs.spikes.len(), run.saved_local);
-            let report = spike::analyze(run, &label);
-            phases.extend(spike_phases(
-                run,
-                &label,
-                offset,
-                &inputs.cluster.run_events,
-            ));
+            let mut report = spike::analyze(run, &label);
+            let clock = spike_phases(run, &label, offset, &inputs.cluster.run_events);
+            let spike_end = clock
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case("spike"))
+                .map(|p| p.end);
+            phases.extend(clock);
             scenarios.extend(report.phases.iter().map(|p| {
                 let mut row = p.row.clone();
                 row.test = label.clone();
@@ -139,9 +139,25 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
                 .iter()
                 .filter_map(|p| p.records.clone())
                 .collect();
-            if let Some(t) = timeline(&label, &run.sources.describe(), &concat(&all), offset) {
+            let frame = records_frame_of(&concat(&all), offset);
+            let source = run.sources.describe();
+            if let Some(t) = frame
+                .as_ref()
+                .and_then(|f| timeline_of(&label, &source, f, None))
+            {
                 timelines.push(t);
             }
+            let baseline_p95 = report
+                .phases
+                .iter()
+                .find(|p| p.name == "Baseline")
+                .and_then(|p| p.row.p95.value);
+            report.time_to_recover = spike::time_to_recover(
+                frame.as_ref(),
+                spike_end,
+                baseline_p95,
+                scaling::RECOVERED_WITHIN,
+            );
             report
         })
         .collect();
@@ -180,10 +196,6 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
         })
         .collect();
     phases.sort_by_key(|p| p.start);
-    let mut spikes = spikes;
-    for report in &mut spikes {
-        add_time_to_recover(report, &phases, &timelines);
-    }
     let scaling = (!inputs.cluster.is_empty()).then(|| {
         let spike_timeline = timelines.iter().find(|t| t.label.starts_with("Spike"));
         let baseline_p95 = spikes
@@ -377,25 +389,4 @@ fn soak_phase(
         .into_iter()
         .collect();
     run_event_phases(label, "soak", found, events)
-}
-
-fn add_time_to_recover(
-    report: &mut spike::SpikeReport,
-    phases: &[phases::ClockPhase],
-    timelines: &[Timeline],
-) {
-    let spike_end = phases
-        .iter()
-        .find(|p| p.test == report.label && p.name == "Spike")
-        .map(|p| p.end);
-    let baseline = report
-        .phases
-        .iter()
-        .find(|p| p.name == "Baseline")
-        .and_then(|p| p.row.p95.value);
-    let timeline = timelines.iter().find(|t| t.label == report.label);
-    if let (Some(end), Some(b), Some(t)) = (spike_end, baseline, timeline) {
-        report.time_to_recover =
-            spike::time_to_recover(end, b, &t.windows, t.window_s, scaling::RECOVERED_WITHIN);
-    }
 }

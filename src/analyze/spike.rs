@@ -6,9 +6,10 @@ use serde::Serialize;
 use super::figure::{Figure, PERCENT, REQ_PER_S, SECONDS};
 use super::scenarios::{ConsoleFallback, PhaseFigures, ScenarioRow};
 use super::sending::PhaseSends;
-use super::stats::latency_stats;
+use super::stats::{floats, latency_stats, stat_exprs};
 use super::{duration_between, file_name};
 use crate::ingest::SpikeRun;
+use polars::prelude::*;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SpikePhase {
@@ -131,21 +132,93 @@ pub fn analyze(run: &SpikeRun, label: &str) -> SpikeReport {
     }
 }
 
-/// Spike end → start of the first window after it whose p95 is within `within` of the
-/// baseline p95. Windows are by request end time, so the resolution is one window.
+/// Windows of requests sent after the spike, for the time to recover.
+pub const RECOVERY_WINDOW_S: i64 = 5;
+
+/// Spike end → the first [`RECOVERY_WINDOW_S`] window, counted from the spike's end, of
+/// requests *sent* after it (sent = end − latency) whose p95 (type 7, successful requests) is
+/// within `within` of the baseline p95. 0 means the first window was already back.
 pub fn time_to_recover(
-    spike_end: chrono::DateTime<chrono::Utc>,
-    baseline_p95: f64,
-    windows: &[super::windows::WindowRow],
-    window_s: i64,
+    records: Option<&DataFrame>,
+    spike_end: Option<chrono::DateTime<chrono::Utc>>,
+    baseline_p95: Option<f64>,
     within: f64,
 ) -> Figure {
-    let limit = baseline_p95 * (1.0 + within);
-    match windows.iter().find(|w| w.start >= spike_end && w.p95.is_some_and(|p| p <= limit)) {
-        Some(w) => Figure::known((w.start - spike_end).num_microseconds().unwrap_or(0) as f64 / 1e6, SECONDS, "per-request records")
-            .method(format!("first {window_s} s window after the spike phase with p95 ≤ {:.0} % of the baseline p95 (resolution {window_s} s)", 100.0 * (1.0 + within))),
-        None => Figure::unavailable(SECONDS, "p95 never came back within 10 % of the baseline in the recorded requests"),
+    let Some(records) = records else {
+        return Figure::unavailable(
+            SECONDS,
+            "needs per-request records (all_results or report run)",
+        );
+    };
+    let Some(end) = spike_end else {
+        return Figure::unavailable(
+            SECONDS,
+            "the spike phase is not on the clock: needs the time-stamped console log or run events",
+        );
+    };
+    let Some(baseline) = baseline_p95 else {
+        return Figure::unavailable(SECONDS, "the baseline phase has no p95");
+    };
+    let limit = baseline * (1.0 + within);
+    let windows = match sent_windows_p95(records, end) {
+        Ok(w) => w,
+        Err(e) => return Figure::unavailable(SECONDS, format!("windows not computed: {e}")),
+    };
+    match windows.iter().find(|(_, p95)| p95.is_some_and(|p| p <= limit)) {
+        Some((k, _)) => Figure::known((k * RECOVERY_WINDOW_S) as f64, SECONDS, "per-request records")
+            .method(format!(
+                "start of the first {RECOVERY_WINDOW_S} s window (counted from the end of the spike phase) of requests sent after it whose p95 ≤ {:.0} % of the baseline p95 ({}); sent = end − latency; p95 by linear interpolation (type 7) of the successful requests",
+                100.0 * (1.0 + within),
+                crate::units::seconds(baseline)
+            )),
+        None if windows.is_empty() => Figure::unavailable(
+            SECONDS,
+            "no request was sent after the spike phase ended",
+        ),
+        None => Figure::unavailable(
+            SECONDS,
+            format!(
+                "the p95 of the requests sent after the spike never came back within {:.0} % of the baseline p95 ({})",
+                100.0 * within,
+                crate::units::seconds(baseline)
+            ),
+        ),
     }
+}
+
+/// (window index from `end`, p95) of the requests sent at or after `end`, in order.
+fn sent_windows_p95(
+    records: &DataFrame,
+    end: chrono::DateTime<chrono::Utc>,
+) -> PolarsResult<Vec<(i64, Option<f64>)>> {
+    let end_us = end.timestamp_micros();
+    let sent = col("end").cast(DataType::Int64) - (col("latency") * lit(1e6)).cast(DataType::Int64);
+    let p95 = stat_exprs()
+        .into_iter()
+        .filter(|e| matches!(e, Expr::Alias(_, name) if name == "p95"))
+        .collect::<Vec<_>>();
+    let grouped = records
+        .clone()
+        .lazy()
+        .filter(col("end").is_not_null().and(col("latency").is_not_null()))
+        .with_column(sent.alias("sent_us"))
+        .filter(col("sent_us").gt_eq(lit(end_us)))
+        .with_column(
+            // Non-negative: truncation is the floor.
+            ((col("sent_us") - lit(end_us)) / lit(RECOVERY_WINDOW_S * 1_000_000))
+                .cast(DataType::Int64)
+                .alias("k"),
+        )
+        .group_by([col("k")])
+        .agg(p95)
+        .sort(["k"], Default::default())
+        .collect()?;
+    let k = floats(&grouped, "k");
+    let p95 = floats(&grouped, "p95");
+    Ok(k.into_iter()
+        .zip(p95)
+        .filter_map(|(k, p)| Some((k? as i64, p)))
+        .collect())
 }
 
 fn change(value: &Figure, baseline: &Figure) -> Figure {
@@ -187,5 +260,65 @@ fn headline(phases: &[SpikePhase]) -> String {
                 .into(),
         },
         _ => "Incomplete spike test: the baseline or spike phase is missing.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::records::RequestColumns;
+
+    /// Records given as (sent, latency) in seconds after `base`, all successful.
+    fn frame(base: i64, requests: &[(f64, f64)]) -> DataFrame {
+        let records = RequestColumns {
+            end_local_us: requests
+                .iter()
+                .map(|(sent, latency)| Some(base + ((sent + latency) * 1e6).round() as i64))
+                .collect(),
+            latency_s: requests.iter().map(|(_, l)| Some(*l)).collect(),
+            success: vec![true; requests.len()],
+            tokens: vec![None; requests.len()],
+            error: vec![None; requests.len()],
+            ..Default::default()
+        };
+        crate::analyze::stats::records_frame(&records, 0).unwrap()
+    }
+
+    #[test]
+    fn recovery_is_judged_on_requests_sent_after_the_spike() {
+        let base = 1_764_115_800_000_000_i64; // a whole minute
+        let end = chrono::DateTime::from_timestamp_micros(base + 2_000_000).unwrap();
+        // Spike ends at +2 s; windows of sent times [2, 7), [7, 12). A request sent during the
+        // spike (at −5 s, 10 s latency) is left out. Window 0: 3.0 and 2.5 s, p95 2.975 s;
+        // window 1: 1.0 and 1.05 s, p95 1.0 + 0.95 × 0.05 = 1.0475 s ≤ 1.1 × 1.0 s.
+        let f = frame(
+            base,
+            &[
+                (-5.0, 10.0),
+                (3.0, 3.0),
+                (4.0, 2.5),
+                (8.0, 1.0),
+                (9.0, 1.05),
+            ],
+        );
+        let t = time_to_recover(Some(&f), Some(end), Some(1.0), 0.10);
+        assert_eq!(t.value, Some(5.0), "{t:?}");
+        // Back in the first window.
+        let f = frame(base, &[(-5.0, 10.0), (2.5, 1.0), (3.0, 1.05)]);
+        let t = time_to_recover(Some(&f), Some(end), Some(1.0), 0.10);
+        assert_eq!(t.value, Some(0.0), "{t:?}");
+        // Nothing sent after the spike.
+        let f = frame(base, &[(-5.0, 10.0)]);
+        let t = time_to_recover(Some(&f), Some(end), Some(1.0), 0.10);
+        assert_eq!(
+            t.unavailable.as_deref(),
+            Some("no request was sent after the spike phase ended")
+        );
+        assert_eq!(
+            time_to_recover(Some(&f), Some(end), None, 0.10)
+                .unavailable
+                .as_deref(),
+            Some("the baseline phase has no p95")
+        );
     }
 }

@@ -210,7 +210,7 @@ pub fn scaling_timeline<DB: DrawingBackend>(
         .map(|d| {
             (
                 (at(d.at, origin), f64::from(d.to)),
-                format!("{}→{}", d.from, d.to),
+                format!("{}→{}", crate::render::scaling_words::size(d.from), d.to),
             )
         })
         .collect();
@@ -477,9 +477,12 @@ pub(crate) mod tests {
             cpu_target_pct: Some(70.0),
             max_pods: none(),
             time_at_max: none(),
-            measured_from: "spike".into(),
+            spike_test: None,
+            next_test: None,
             first_up: None,
             time_to_scale_up: none(),
+            scale_up_pods_ready: none(),
+            scale_down_pods_deleted: none(),
             time_to_scale_down: none(),
             decisions,
             chains: Vec::new(),

@@ -286,8 +286,12 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
         headline: Md::text(&s.headline),
         crash: s.crash.as_ref().map(Md::code),
         recover: match &s.time_to_recover.value {
-            Some(_) => {
-                let mut text = notes.cell(&s.time_to_recover);
+            Some(v) => {
+                let mut text = if *v == 0.0 {
+                    Md::text("recovered in the first window")
+                } else {
+                    notes.cell(&s.time_to_recover)
+                };
                 text.push_markup(" (");
                 text.push_text(s.time_to_recover.method.as_deref().unwrap_or_default());
                 text.push_markup(")");

@@ -8,6 +8,7 @@ use super::escape::Md;
 use super::format;
 use super::notes::Notes;
 use super::scaling_words;
+use crate::analyze::figure::Figure;
 use crate::analyze::scaling::ScalingReport;
 
 #[derive(Serialize)]
@@ -48,7 +49,7 @@ pub fn checklist(scaling: Option<&ScalingReport>) -> Vec<(Md, Md)> {
             .collect();
     };
     let mut notes = Notes::default();
-    let with_reason = |fig: &crate::analyze::figure::Figure, notes: &mut Notes| match fig.value {
+    let with_reason = |fig: &Figure, notes: &mut Notes| match fig.value {
         Some(_) => notes.cell(fig),
         None => Md::text(format!(
             "n/a: {}",
@@ -88,10 +89,43 @@ pub fn checklist(scaling: Option<&ScalingReport>) -> Vec<(Md, Md)> {
             .join(", ")
     };
     let items = items.map(Md::text);
-    let [up, down, max_pods, cpu_at, events, memory, restarts_item] = items;
+    let [_, _, max_pods, cpu_at, events, memory, restarts_item] = items;
+    let test = s.spike_test.as_deref().unwrap_or("no spike");
+    let up = Md::text(format!(
+        "Time to scale up ({test}: start of the spike phase → HPA decision)"
+    ));
+    let down = Md::text(format!(
+        "Time to scale down ({test}: end of the spike phase → HPA decision back at minimum)"
+    ));
+    let timed = |fig: &Figure, beside: &Figure, what: (&str, &str), notes: &mut Notes| {
+        let mut cell = with_reason(fig, notes);
+        if fig.value.is_some() {
+            cell.push_text(&format!(": {}", fig.method.as_deref().unwrap_or_default()));
+            if let Some(v) = beside.value {
+                cell.push_text(&format!("; {} {} {}", what.0, format::seconds(v), what.1));
+            }
+        }
+        cell
+    };
     vec![
-        (up, with_reason(&s.time_to_scale_up, &mut notes)),
-        (down, with_reason(&s.time_to_scale_down, &mut notes)),
+        (
+            up,
+            timed(
+                &s.time_to_scale_up,
+                &s.scale_up_pods_ready,
+                ("new pods Ready", "after the spike phase began"),
+                &mut notes,
+            ),
+        ),
+        (
+            down,
+            timed(
+                &s.time_to_scale_down,
+                &s.scale_down_pods_deleted,
+                ("removed pods deleted", "after the spike phase ended"),
+                &mut notes,
+            ),
+        ),
         (max_pods, max),
         (cpu_at, Md::text(cpu)),
         (

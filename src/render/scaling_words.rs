@@ -9,6 +9,11 @@ pub fn clock(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%H:%M:%S").to_string()
 }
 
+/// A replica count, `?` when it was not recorded.
+pub fn size(n: Option<u32>) -> String {
+    n.map_or("?".into(), |n| n.to_string())
+}
+
 pub fn step(s: Step) -> &'static str {
     match s {
         Step::LoadStart => "load start",
@@ -17,6 +22,7 @@ pub fn step(s: Step) -> &'static str {
         Step::PodCreated => "pod created",
         Step::PodsReady => "pods Ready",
         Step::LatencyRecovered => "latency back within 10 % of baseline p95",
+        Step::LoadEnded => "the load ended (no requests after): not a recovery",
     }
 }
 
@@ -29,10 +35,10 @@ pub fn flag(f: &Flag) -> String {
             window_s,
         } => format!(
             "Thrashing: {}→{} at {} reversed by {}→{} {gap_s:.0} s later, inside the {window_s:.0} s stabilization window.",
-            first.from,
+            size(first.from),
             first.to,
             clock(first.at),
-            reversal.from,
+            size(reversal.from),
             reversal.to
         ),
         Flag::UnknownCpu { unknown, readings } => format!(
@@ -57,6 +63,12 @@ pub fn flag(f: &Flag) -> String {
         } => format!(
             "Possible memory leak: pod {pod}'s memory grew {mib_per_min:.1} MiB per minute during the soak (threshold {threshold_mib_per_min} MiB/min)."
         ),
+        Flag::LeakNotEvaluated {
+            longest_minutes,
+            needed_minutes,
+        } => format!(
+            "Memory leak not evaluated: it needs a pod's memory read over {needed_minutes:.0} minutes while Ready during the soak; the longest was {longest_minutes:.1} min."
+        ),
     }
 }
 
@@ -65,18 +77,18 @@ pub fn headline(s: &ScalingReport) -> String {
     let Some(max) = s.max_pods.value else {
         return "No HPA recording: the autoscaling figures need `report collect`.".into();
     };
-    let load = &s.measured_from;
     let mut text = match (&s.first_up, s.time_to_scale_up.value) {
         (Some(d), Some(secs)) => format!(
-            "Scaled {}→{} {secs:.0} s after the {load} began; max {max:.0} pods",
-            d.from,
+            "Scaled {}→{} {secs:.0} s after the spike phase began; max {max:.0} pods",
+            size(d.from),
             pods(d.to)
         ),
+        _ if s.spike_test.is_some() => format!("No scale-up during the spike; max {max:.0} pods"),
         _ => format!("Max {max:.0} pods"),
     };
     match s.time_to_scale_down.value {
         Some(secs) => text.push_str(&format!(
-            "; back to minimum {secs:.0} s after the {load} ended."
+            "; back to minimum {secs:.0} s after the spike phase ended."
         )),
         None => text.push('.'),
     }

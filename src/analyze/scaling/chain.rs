@@ -7,6 +7,7 @@ use super::memory::unready_at;
 use super::{ChainStep, Decision, LatencyContext, RECOVERED_WITHIN, ScaleUpChain, Step, secs};
 use crate::analyze::figure::{Figure, SECONDS};
 use crate::analyze::phases::ClockPhase;
+use crate::analyze::windows::WindowRow;
 use crate::ingest::cluster::ClusterRecording;
 
 /// `previous`: the decision before this one; the CPU that called for this one came after it.
@@ -17,7 +18,8 @@ pub(super) fn chain(
     phases: &[ClockPhase],
     target: Option<f64>,
     latency: Option<&LatencyContext>,
-) -> ScaleUpChain {
+) -> Option<ScaleUpChain> {
+    let from = d.from.filter(|f| d.to > *f)?;
     let phase = phases
         .iter()
         .filter(|p| p.start <= d.at)
@@ -37,7 +39,7 @@ pub(super) fn chain(
         Some(l) if phase.is_none_or(|p| p.test != l.test) => {
             "measured for the spike's scale-ups only (their baseline p95 is the spike's)"
         }
-        Some(_) => "not within the recorded requests",
+        Some(_) => "",
     };
     let latency = latency.filter(|l| phase.is_some_and(|p| p.test == l.test));
     let cpu_above = target.and_then(|t| {
@@ -53,20 +55,27 @@ pub(super) fn chain(
         let pods_reading = cpu_since.and_then(|l| pods_cpu_above(rec, l, d.at, t));
         hpa_reading.into_iter().chain(pods_reading).min()
     });
-    let new_pods: Vec<&str> = first_seen_after(rec, d.at, (d.to - d.from) as usize);
+    let new_pods: Vec<&str> = first_seen_after(rec, d.at, (d.to - from) as usize);
     let created = new_pods
         .iter()
         .filter_map(|p| first_record(rec, p).map(|r| r.t))
         .min();
     let ready = ready_time_of_all(rec, &new_pods);
-    let recovered = match (latency, ready) {
-        (Some(l), Some(r)) => l.baseline_p95.and_then(|b| {
-            l.windows
-                .iter()
-                .find(|w| w.start >= r && w.p95.is_some_and(|p| p <= b * (1.0 + RECOVERED_WITHIN)))
-                .map(|w| w.start)
-        }),
-        _ => None,
+    let last = match (latency, ready) {
+        (Some(l), Some(r)) => match l.baseline_p95 {
+            Some(b) => latency_step(l.windows, r, b),
+            None => (
+                Step::LatencyRecovered,
+                None,
+                "the spike's baseline phase has no p95",
+            ),
+        },
+        (Some(_), None) => (
+            Step::LatencyRecovered,
+            None,
+            "the new pods' Ready transition was not recorded",
+        ),
+        (None, _) => (Step::LatencyRecovered, None, no_recovery),
     };
     let steps = [
         (
@@ -90,7 +99,7 @@ pub(super) fn chain(
             ready,
             "the new pods' Ready transition was not recorded",
         ),
-        (Step::LatencyRecovered, recovered, no_recovery),
+        last,
     ];
     let mut previous: Option<DateTime<Utc>> = None;
     let steps = steps
@@ -113,11 +122,39 @@ pub(super) fn chain(
             }
         })
         .collect();
-    ScaleUpChain {
-        from: d.from,
+    Some(ScaleUpChain {
+        from,
         to: d.to,
         phase: phase.map(|p| format!("{}: {}", p.test, p.name)),
         steps,
+    })
+}
+
+/// The chain's last step: the first window from `ready` on whose p95 is back within 10 % of
+/// `baseline_p95`, unless no request came after it (it is the last window): then the load
+/// ended, which is no recovery.
+pub(super) fn latency_step(
+    windows: &[WindowRow],
+    ready: DateTime<Utc>,
+    baseline_p95: f64,
+) -> (Step, Option<DateTime<Utc>>, &'static str) {
+    let limit = baseline_p95 * (1.0 + RECOVERED_WITHIN);
+    let found = windows
+        .iter()
+        .position(|w| w.start >= ready && w.p95.is_some_and(|p| p <= limit));
+    match found {
+        Some(i) if i + 1 == windows.len() => (Step::LoadEnded, Some(windows[i].start), ""),
+        Some(i) => (Step::LatencyRecovered, Some(windows[i].start), ""),
+        None if windows.last().is_some_and(|w| w.start < ready) => (
+            Step::LoadEnded,
+            None,
+            "the load ended before the new pods were Ready (no requests after)",
+        ),
+        None => (
+            Step::LatencyRecovered,
+            None,
+            "p95 never came back within 10 % of the baseline p95 in the recorded requests",
+        ),
     }
 }
 
@@ -208,4 +245,47 @@ pub(super) fn ready_time_of_all(rec: &ClusterRecording, pods: &[&str]) -> Option
         .collect::<Option<Vec<_>>>()?
         .into_iter()
         .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn windows(p95: &[f64]) -> Vec<WindowRow> {
+        let t0 = DateTime::from_timestamp(1_764_115_800, 0).unwrap();
+        p95.iter()
+            .enumerate()
+            .map(|(i, p)| WindowRow {
+                start: t0 + chrono::TimeDelta::seconds(5 * i as i64),
+                offset_s: 5.0 * i as f64,
+                requests: 10,
+                successful: 10,
+                completed_per_s: 2.0,
+                avg: Some(*p),
+                p50: Some(*p),
+                p95: Some(*p),
+                p99: Some(*p),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn latency_back_only_in_the_last_window_is_the_load_ending() {
+        // Baseline p95 1.0 s, limit 1.1 s; pods Ready 2 s into the first window.
+        let w = windows(&[5.0, 4.0, 3.5, 1.05]);
+        let ready = w[0].start + chrono::TimeDelta::seconds(2);
+        assert_eq!(
+            latency_step(&w, ready, 1.0),
+            (Step::LoadEnded, Some(w[3].start), "")
+        );
+        // With requests after it, the same window is a recovery.
+        let w = windows(&[5.0, 4.0, 3.5, 1.05, 1.0]);
+        assert_eq!(
+            latency_step(&w, ready, 1.0),
+            (Step::LatencyRecovered, Some(w[3].start), "")
+        );
+        // Pods Ready after the last window began: the load was over.
+        let late = w[4].start + chrono::TimeDelta::seconds(1);
+        assert_eq!(latency_step(&w, late, 1.0).0, Step::LoadEnded);
+    }
 }

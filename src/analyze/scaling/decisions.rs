@@ -7,7 +7,8 @@ use super::Decision;
 use crate::ingest::cluster::ClusterRecording;
 
 /// Replica decisions: each new `lastScaleTime` in the HPA status (the controller's own time),
-/// else each `SuccessfulRescale` event.
+/// else each `SuccessfulRescale` event. An event's from-size is the latest recorded size before
+/// it (an HPA reading or the previous event), else unknown.
 pub fn decisions(rec: &ClusterRecording) -> Vec<Decision> {
     let mut out: Vec<Decision> = Vec::new();
     // A lastScaleTime from before the recording began is not a decision we saw.
@@ -24,7 +25,7 @@ pub fn decisions(rec: &ClusterRecording) -> Vec<Decision> {
         {
             out.push(Decision {
                 at,
-                from,
+                from: Some(from),
                 to,
                 source: "hpa.jsonl lastScaleTime".into(),
             });
@@ -37,7 +38,7 @@ pub fn decisions(rec: &ClusterRecording) -> Vec<Decision> {
     if !out.is_empty() {
         return out;
     }
-    let mut from = rec.hpa.first().and_then(|s| s.current).or(Some(1));
+    let mut previous: Option<(DateTime<Utc>, u32)> = None;
     for e in rec
         .events
         .iter()
@@ -46,19 +47,32 @@ pub fn decisions(rec: &ClusterRecording) -> Vec<Decision> {
         let Some(to) = new_size(&e.message) else {
             continue;
         };
-        if let Some(f) = from
-            && f != to
-        {
+        let at = e.at();
+        let from = [reading_before(rec, at), previous]
+            .into_iter()
+            .flatten()
+            .max_by_key(|(t, _)| *t)
+            .map(|(_, n)| n);
+        if from != Some(to) {
             out.push(Decision {
-                at: e.at(),
-                from: f,
+                at,
+                from,
                 to,
                 source: "events.jsonl SuccessfulRescale".into(),
             });
         }
-        from = Some(to);
+        previous = Some((at, to));
     }
     out
+}
+
+/// The last HPA reading of `currentReplicas` at or before `at` (readings are in time order).
+fn reading_before(rec: &ClusterRecording, at: DateTime<Utc>) -> Option<(DateTime<Utc>, u32)> {
+    let before = rec.hpa.partition_point(|s| s.t <= at);
+    rec.hpa[..before]
+        .iter()
+        .rev()
+        .find_map(|s| Some((s.t, s.current?)))
 }
 
 /// `New size: 3; reason: ...` → 3 (also behind `(combined from similar events): `).

@@ -39,6 +39,12 @@ pub enum Flag {
         mib_per_min: f64,
         threshold_mib_per_min: f64,
     },
+    /// The leak check needs a pod read over `needed_minutes` while Ready; the longest was
+    /// `longest_minutes`.
+    LeakNotEvaluated {
+        longest_minutes: f64,
+        needed_minutes: f64,
+    },
 }
 
 /// A reversal inside the stabilization window is thrashing unless the load changed in between:
@@ -56,8 +62,8 @@ pub(super) fn thrashing(
         .and_then(|v| v.as_f64())
         .unwrap_or(DEFAULT_DOWN_WINDOW_S);
     for w in decisions.windows(2) {
-        let up_then_down = w[0].to > w[0].from && w[1].to < w[1].from;
-        let down_then_up = w[0].to < w[0].from && w[1].to > w[1].from;
+        let up_then_down = w[0].is_up() && w[1].is_down();
+        let down_then_up = w[0].is_down() && w[1].is_up();
         let gap = secs(w[1].at - w[0].at);
         let load_changed = phases
             .iter()

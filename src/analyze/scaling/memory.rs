@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
-use super::{MemoryMinute, PodMemorySeries, secs};
+use super::{Flag, LEAK_MIB_PER_MIN, LEAK_MIN_MINUTES, MemoryMinute, PodMemorySeries, secs};
 use crate::analyze::figure::Figure;
 use crate::analyze::phases::ClockPhase;
 use crate::analyze::stats::{floats, least_squares};
@@ -82,18 +82,27 @@ pub(super) fn per_minute(rec: &ClusterRecording, soak: &ClockPhase) -> Vec<Memor
         .collect()
 }
 
+/// One pod's memory while Ready during the soak.
+pub(super) struct PodTrend {
+    pub pod: String,
+    /// From its first to its last reading while Ready.
+    pub minutes: f64,
+    /// Least-squares slope (MiB/min): with three readings over [`MIN_GROWTH_MINUTES`].
+    pub slope: Option<f64>,
+}
+
 /// Memory growth during the soak, in MiB per minute: the least-squares slope of each pod's own
-/// readings once it was Ready (a sum over pods would jump whenever the HPA adds one), and the
-/// pod whose memory grew fastest.
-pub(super) fn growth(
-    rec: &ClusterRecording,
-    soak: Option<&ClockPhase>,
-) -> (Figure, Option<String>) {
+/// readings once it was Ready (a sum over pods would jump whenever the HPA adds one), the
+/// highest; and every pod's trend, for the leak flag.
+pub(super) fn growth(rec: &ClusterRecording, soak: Option<&ClockPhase>) -> (Figure, Vec<PodTrend>) {
     const UNIT: &str = "MiB/min";
     let Some(soak) = soak else {
-        return (Figure::unavailable(UNIT, "no soak test on the clock"), None);
+        return (
+            Figure::unavailable(UNIT, "no soak test on the clock"),
+            Vec::new(),
+        );
     };
-    let slopes: Vec<(String, f64)> = pod_memory(rec)
+    let trends: Vec<PodTrend> = pod_memory(rec)
         .into_iter()
         .filter_map(|series| {
             let points: Vec<(f64, f64)> = series
@@ -103,23 +112,52 @@ pub(super) fn growth(
                 .map(|(t, bytes)| (secs(*t - soak.start) / 60.0, bytes / (1024.0 * 1024.0)))
                 .collect();
             let minutes = points.last()?.0 - points.first()?.0;
-            (points.len() >= 3 && minutes >= MIN_GROWTH_MINUTES)
-                .then(|| (series.pod, least_squares(&points).0))
+            Some(PodTrend {
+                pod: series.pod,
+                minutes,
+                slope: (points.len() >= 3 && minutes >= MIN_GROWTH_MINUTES)
+                    .then(|| least_squares(&points).0),
+            })
         })
         .collect();
-    let Some((pod, slope)) = slopes.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+    let sloped = || trends.iter().filter_map(|t| Some((&t.pod, t.slope?)));
+    let Some((pod, slope)) = sloped().max_by(|a, b| a.1.total_cmp(&b.1)) else {
         let why = if rec.pod_metrics.is_empty() {
             "needs pod metrics (pod_metrics.jsonl from `report collect`)"
         } else {
             "no pod has three memory readings over two minutes of the soak"
         };
-        return (Figure::unavailable(UNIT, why), None);
+        return (Figure::unavailable(UNIT, why), trends);
     };
-    let figure = Figure::known(*slope, UNIT, "pod_metrics.jsonl").method(format!(
+    let figure = Figure::known(slope, UNIT, "pod_metrics.jsonl").method(format!(
         "least-squares slope of each pod's memory while Ready during the soak; the highest of {} pod(s), {pod}",
-        slopes.len()
+        sloped().count()
     ));
-    (figure, Some(pod.clone()))
+    (figure, trends)
+}
+
+/// The leak flag: the fastest-growing pod among those read over at least
+/// [`LEAK_MIN_MINUTES`] while Ready, above [`LEAK_MIB_PER_MIN`]; not evaluated (with the
+/// longest span) when no pod was read that long. None without readings in the soak.
+pub(super) fn leak(trends: &[PodTrend]) -> Option<Flag> {
+    let longest = trends.iter().map(|t| t.minutes).max_by(f64::total_cmp)?;
+    let fastest = trends
+        .iter()
+        .filter(|t| t.minutes >= LEAK_MIN_MINUTES)
+        .filter_map(|t| Some((&t.pod, t.slope?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match fastest {
+        None => Some(Flag::LeakNotEvaluated {
+            longest_minutes: longest,
+            needed_minutes: LEAK_MIN_MINUTES,
+        }),
+        Some((pod, slope)) if slope > LEAK_MIB_PER_MIN => Some(Flag::MemoryLeak {
+            pod: pod.clone(),
+            mib_per_min: slope,
+            threshold_mib_per_min: LEAK_MIB_PER_MIN,
+        }),
+        Some(_) => None,
+    }
 }
 
 /// Whether the pod's last recorded state at `t` was not Ready (still loading its model, say).

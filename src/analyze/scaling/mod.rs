@@ -29,13 +29,28 @@ pub const RECOVERED_WITHIN: f64 = 0.10;
 pub const DEFAULT_DOWN_WINDOW_S: f64 = 300.0;
 /// Pod memory growing faster than this (MiB per minute) during a soak is reported as a leak.
 pub const LEAK_MIB_PER_MIN: f64 = 5.0;
+/// The leak flag is evaluated only on pods read over at least this many minutes while Ready.
+pub const LEAK_MIN_MINUTES: f64 = 5.0;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Decision {
     pub at: DateTime<Utc>,
-    pub from: u32,
+    /// The size before: None when no size was recorded before a decision read from events.
+    pub from: Option<u32>,
     pub to: u32,
     pub source: String,
+}
+
+impl Decision {
+    /// More replicas than before (false when the size before is unknown).
+    pub fn is_up(&self) -> bool {
+        self.from.is_some_and(|f| self.to > f)
+    }
+
+    /// Fewer replicas than before (false when the size before is unknown).
+    pub fn is_down(&self) -> bool {
+        self.from.is_some_and(|f| self.to < f)
+    }
 }
 
 /// The steps of a scale-up chain, in order.
@@ -48,6 +63,8 @@ pub enum Step {
     PodCreated,
     PodsReady,
     LatencyRecovered,
+    /// The latency "recovered" only because the load ended: no request came after.
+    LoadEnded,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -128,12 +145,20 @@ pub struct ScalingReport {
     pub cpu_target_pct: Option<f64>,
     pub max_pods: Figure,
     pub time_at_max: Figure,
-    /// What the scale-up and scale-down times are measured from: `spike` or `load`.
-    pub measured_from: String,
-    /// The first scale-up the times are measured to.
+    /// The spike run the scale-up and scale-down times are measured on.
+    pub spike_test: Option<String>,
+    /// The test after the spike (label, start): the scale-down counts only before it.
+    pub next_test: Option<(String, DateTime<Utc>)>,
+    /// The first scale-up while the spike's load was on.
     pub first_up: Option<Decision>,
+    /// Start of the spike phase → that scale-up's HPA decision.
     pub time_to_scale_up: Figure,
+    /// Start of the spike phase → the last of its new pods Ready.
+    pub scale_up_pods_ready: Figure,
+    /// End of the spike phase → the HPA decision back at minReplicas.
     pub time_to_scale_down: Figure,
+    /// End of the spike phase → the last of the removed pods deleted.
+    pub scale_down_pods_deleted: Figure,
     pub decisions: Vec<Decision>,
     pub chains: Vec<ScaleUpChain>,
     pub cpu_by_replicas: Vec<CpuAtReplicas>,
@@ -166,8 +191,6 @@ pub struct LatencyContext<'a> {
 
 /// Why a figure needs the HPA recording.
 const NO_HPA: &str = "needs the HPA recording (hpa.jsonl from `report collect`)";
-/// Why a figure needs test phases on the clock.
-const NO_PHASE: &str = "no test phase on the clock: needs a time-stamped console log or run events";
 
 pub fn analyze(
     rec: &ClusterRecording,
@@ -178,12 +201,11 @@ pub fn analyze(
     let samples: Vec<&HpaSample> = rec.hpa.iter().filter(|s| s.current.is_some()).collect();
     let decisions = decisions(rec);
     let (max_pods, time_at_max) = pods::max_pods(&samples);
-    let timing = spike_timing::timing(&samples, &decisions, phases, min);
+    let timing = spike_timing::timing(rec, &samples, &decisions, phases, min);
     let chains = decisions
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.to > d.from)
-        .map(|(i, d)| {
+        .filter_map(|(i, d)| {
             let previous = i.checked_sub(1).map(|p| decisions[p].at);
             chain::chain(d, previous, rec, phases, target, latency.as_ref())
         })
@@ -195,26 +217,21 @@ pub fn analyze(
     flags::never_ready(rec, &mut flags);
     let soak = phases.iter().find(|p| p.test.starts_with("Soak"));
     let soak_memory = soak.map(|p| memory::per_minute(rec, p)).unwrap_or_default();
-    let (memory_growth, growing_pod) = memory::growth(rec, soak);
-    if let (Some(g), Some(pod)) = (memory_growth.value, growing_pod)
-        && g > LEAK_MIB_PER_MIN
-    {
-        flags.push(Flag::MemoryLeak {
-            pod,
-            mib_per_min: g,
-            threshold_mib_per_min: LEAK_MIB_PER_MIN,
-        });
-    }
+    let (memory_growth, trends) = memory::growth(rec, soak);
+    flags.extend(memory::leak(&trends));
     ScalingReport {
         min_replicas: min,
         max_replicas: max,
         cpu_target_pct: target,
         max_pods,
         time_at_max,
-        measured_from: timing.measured_from,
+        spike_test: timing.spike_test,
+        next_test: timing.next_test,
         first_up: timing.first_up,
         time_to_scale_up: timing.up,
+        scale_up_pods_ready: timing.up_pods_ready,
         time_to_scale_down: timing.down,
+        scale_down_pods_deleted: timing.down_pods_deleted,
         cpu_by_replicas: pods::cpu_by_replicas(&samples).unwrap_or_default(),
         phase_pods: pods::phase_pods(&samples, phases).unwrap_or_default(),
         events: rec
