@@ -1,6 +1,7 @@
 //! Rendering: report.md through tera, report.html from that Markdown through pulldown-cmark with
 //! the charts embedded (one file to mail), and summary.json with every figure.
 
+pub mod compare;
 pub mod context;
 pub mod escape;
 pub mod format;
@@ -23,7 +24,7 @@ use crate::charts::ChartOutcome;
 use context::build_context;
 
 const MD_TEMPLATE: &str = include_str!("../../templates/report.md.tera");
-const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.tera");
+pub(crate) const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.tera");
 
 /// Which documents to write.
 #[derive(Debug, Clone, Copy)]
@@ -60,7 +61,7 @@ fn templates(override_dir: Option<&Path>) -> Result<Tera> {
     Ok(tera)
 }
 
-fn tera_error_chain(e: &tera::Error) -> String {
+pub(crate) fn tera_error_chain(e: &tera::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -152,7 +153,7 @@ pub fn write_report(
     Ok(written)
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     let path = dir.join(name);
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
@@ -160,7 +161,11 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
 
 /// The HTML template's context: every string of the Markdown context escaped for HTML, the
 /// session's name as plain text (`session`, `title`), and the sanitised `body`.
-fn html_context(markdown_ctx: &tera::Context, session: &str, body: &str) -> Result<tera::Context> {
+pub(crate) fn html_context(
+    markdown_ctx: &tera::Context,
+    session: &str,
+    body: &str,
+) -> Result<tera::Context> {
     fn escape_strings(v: &mut serde_json::Value) {
         match v {
             serde_json::Value::String(s) => *s = tera::escape_html(s),
