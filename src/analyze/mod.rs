@@ -5,6 +5,7 @@ pub mod compare;
 pub mod figure;
 pub mod objectives;
 pub mod phases;
+pub mod record_sets;
 pub mod scaling;
 pub mod scenarios;
 pub mod sending;

@@ -295,16 +295,19 @@ fn missing_text(m: Missing) -> &'static str {
             "this session kept no per-request records of this phase (needs `report run` or all_results)"
         }
         Missing::NoSuccessfulRequest => "a side has no successful request",
+        Missing::BasicLoadSummaries => {
+            "basic-load scenarios are read from their results file's summaries, without per-request records"
+        }
     }
 }
 
 fn noise_table(rows: &[NoiseRow]) -> Table {
     Table::of(rows, |r, notes| {
+        let why = r.unavailable.map_or("no interval", missing_text);
         let side = |s: &crate::analyze::compare::noise::Side, notes: &mut Notes| match s.p95 {
             Some(v) => Md::text(format!("{} (n = {})", format::seconds(v), s.successful)),
-            None => notes.missing("no successful request with a latency"),
+            None => notes.missing(why),
         };
-        let why = r.unavailable.map_or("no interval", missing_text);
         let difference = match r.difference {
             Some(d) => Md::text(format!(
                 "{}{}",

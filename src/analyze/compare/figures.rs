@@ -173,7 +173,7 @@ fn figures_of(a: &Analysis) -> Vec<Keyed> {
             ]
             .into_iter()
             .map(|(key, f)| {
-                let name = super::records::WHOLE_TEST.to_string();
+                let name = crate::analyze::record_sets::WHOLE_TEST.to_string();
                 (Section::Step, s.label.clone(), name, key, f.clone())
             }),
         );

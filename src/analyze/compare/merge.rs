@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::records::RecordSet;
 use crate::analyze::figure::{Figure, PERCENT, REQUESTS, SECONDS};
+use crate::analyze::record_sets::{Kind, RecordSet};
 use crate::analyze::stats::{PERCENTILE_METHOD, latency_stats};
 use crate::ingest::records::RequestColumns;
 
@@ -46,8 +46,13 @@ pub fn merged(sets: &[Vec<RecordSet>]) -> Vec<MergedRow> {
 fn row(test: &str, phase: &str, runs: &[&RecordSet]) -> MergedRow {
     let kept: Option<Vec<&RequestColumns>> = runs.iter().map(|r| r.kept()).collect();
     let why = match &kept {
-        Some(_) => "the pooled records could not be analysed".to_string(),
-        None => "percentiles cannot be merged from summaries: a run kept no per-request records of this phase".to_string(),
+        Some(_) => "the pooled records could not be analysed",
+        None if runs.iter().any(|r| r.kind == Kind::BasicScenario) => {
+            "percentiles cannot be merged from summaries, and basic-load scenarios are read from their results file's summaries only"
+        }
+        None => {
+            "percentiles cannot be merged from summaries: a run kept no per-request records of this phase"
+        }
     };
     let stats = kept.and_then(|parts| {
         let owned: Vec<RequestColumns> = parts.into_iter().cloned().collect();
@@ -55,7 +60,7 @@ fn row(test: &str, phase: &str, runs: &[&RecordSet]) -> MergedRow {
     });
     let source = format!("per-request records of {} runs, pooled", runs.len());
     let method = format!("over the union of the runs' records: {PERCENTILE_METHOD}");
-    let fig = |v: Option<f64>, unit| Figure::from_option(v, unit, &source, &why);
+    let fig = |v: Option<f64>, unit| Figure::from_option(v, unit, &source, why);
     let latency = |v: Option<f64>| fig(v, SECONDS).method(&method);
     let s = stats.as_ref();
     let success = s

@@ -8,13 +8,13 @@ pub mod merge;
 pub mod noise;
 pub mod objectives;
 pub mod overlay;
-pub mod records;
 pub mod settings;
 
 use serde::Serialize;
 
 use super::Analysis;
 use super::objectives::ObjectivesFile;
+use super::record_sets;
 use crate::ingest::SessionInputs;
 
 /// One session of the comparison: what ingest read and what analysis made of it.
@@ -58,9 +58,9 @@ pub fn compare(
     objectives: Option<&ObjectivesFile>,
     options: Options,
 ) -> Comparison {
-    let sets: Vec<Vec<records::RecordSet>> = sessions
+    let sets: Vec<Vec<record_sets::RecordSet>> = sessions
         .iter()
-        .map(|s| records::record_sets(s.inputs, s.analysis))
+        .map(|s| record_sets::record_sets(s.inputs, s.analysis))
         .collect();
     let analyses: Vec<&Analysis> = sessions.iter().map(|s| s.analysis).collect();
     Comparison {

@@ -14,8 +14,8 @@
 
 use serde::Serialize;
 
-use super::records::RecordSet;
 use crate::analyze::Analysis;
+use crate::analyze::record_sets::{Kind, RecordSet};
 use crate::analyze::stats::quantile;
 use crate::ingest::records::RequestColumns;
 
@@ -37,6 +37,8 @@ pub enum Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Missing {
+    /// Basic-load scenarios are read from their results file's summaries only.
+    BasicLoadSummaries,
     /// The first session kept no per-request records for the phase.
     FirstHasNoRecords,
     /// The other session kept none.
@@ -101,7 +103,9 @@ fn row(a: &RecordSet, b: &RecordSet, session: &str, resamples: usize, seed: u64)
         p95: quantile(v, 0.95),
     };
     let (first, other) = (side(&xs), side(&ys));
-    let missing = if a.kept().is_none() {
+    let missing = if a.kind == Kind::BasicScenario {
+        Some(Missing::BasicLoadSummaries)
+    } else if a.kept().is_none() {
         Some(Missing::FirstHasNoRecords)
     } else if b.kept().is_none() {
         Some(Missing::OtherHasNoRecords)

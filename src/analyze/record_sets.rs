@@ -1,6 +1,6 @@
 //! The per-request record sets of a session, one per spike phase and one per stress or soak run
-//! ("whole test"), and one per basic-load scenario, whose scripts keep no records. The noise
-//! interval and the merge read these; goodput counts the same sets.
+//! ("whole test"), and one per basic-load scenario, which the report reads from summaries only.
+//! Goodput counts these sets; `report compare` bootstraps and merges them.
 
 use crate::analyze::Analysis;
 use crate::ingest::SessionInputs;
@@ -9,10 +9,19 @@ use crate::ingest::records::RequestColumns;
 /// The phase name of a stress or soak run's records, which are not split by step.
 pub const WHOLE_TEST: &str = "whole test";
 
+/// The report reads basic-load scenarios from their results file's summaries only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    BasicScenario,
+    SpikePhase,
+    WholeRun,
+}
+
 #[derive(Debug, Clone)]
 pub struct RecordSet<'a> {
     pub test: String,
     pub phase: String,
+    pub kind: Kind,
     /// None (or empty) when the session kept only summaries.
     pub records: Option<&'a RequestColumns>,
     pub source: String,
@@ -35,6 +44,7 @@ pub fn record_sets<'a>(inputs: &'a SessionInputs, analysis: &Analysis) -> Vec<Re
         .map(|r| RecordSet {
             test: r.test.clone(),
             phase: r.name.clone(),
+            kind: Kind::BasicScenario,
             records: None,
             source: r.source.clone(),
         })
@@ -43,6 +53,7 @@ pub fn record_sets<'a>(inputs: &'a SessionInputs, analysis: &Analysis) -> Vec<Re
         out.extend(run.phases.iter().map(|phase| RecordSet {
             test: report.label.clone(),
             phase: phase.name.clone(),
+            kind: Kind::SpikePhase,
             records: phase.records.as_ref(),
             source: report.source.clone(),
         }));
@@ -50,6 +61,7 @@ pub fn record_sets<'a>(inputs: &'a SessionInputs, analysis: &Analysis) -> Vec<Re
     let whole = |records: &'a RequestColumns, label: &str, source: &str| RecordSet {
         test: label.to_string(),
         phase: WHOLE_TEST.to_string(),
+        kind: Kind::WholeRun,
         records: Some(records),
         source: source.to_string(),
     };
