@@ -66,6 +66,16 @@ fn type7(v: &[f64], p: f64) -> f64 {
     v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
+/// The successful latencies of one phase of the fixtures, in record order, one after another.
+fn ok_latencies(fixtures: &[&str], phase: &str) -> Vec<f64> {
+    fixtures
+        .iter()
+        .flat_map(|f| read_lines(&fixture(f).join("requests.ndjson")))
+        .filter(|r| r["phase"] == phase && r["ok"] == true)
+        .map(|r| r["latency_s"].as_f64().unwrap())
+        .collect()
+}
+
 #[test]
 fn differences_to_the_first_session_are_absolute_and_relative() {
     let (out, _) = compare(&[&fixture("a"), &fixture("b")], &[]);
@@ -149,20 +159,13 @@ fn the_noise_interval_is_the_stated_bootstrap_on_a_fixed_seed() {
     );
     let s = summary(out.path());
     let rows = s["comparison"]["noise"].as_array().unwrap();
-    let latencies = |session: &str, phase: &str| -> Vec<f64> {
-        read_lines(&fixture(session).join("requests.ndjson"))
-            .into_iter()
-            .filter(|r| r["phase"] == phase && r["ok"] == true)
-            .map(|r| r["latency_s"].as_f64().unwrap())
-            .collect()
-    };
     for (phase, name) in [
         ("baseline", "Baseline"),
         ("spike", "Spike"),
         ("recovery", "Recovery"),
     ] {
         let r = rows.iter().find(|r| r["phase"] == name).unwrap();
-        let (a, b) = (latencies("a", phase), latencies("b", phase));
+        let (a, b) = (ok_latencies(&["a"], phase), ok_latencies(&["b"], phase));
         let [lo, hi] = bootstrap_here(&a, &b, 500, 7);
         close(&r["interval"][0], lo);
         close(&r["interval"][1], hi);
@@ -191,14 +194,6 @@ fn merged_percentiles_are_exact_over_the_union_and_summaries_are_not_merged() {
     let (out, _) = compare(&[&fixture("a"), &fixture("b")], &["--merge"]);
     let s = summary(out.path());
     let merged = s["comparison"]["merged"].as_array().unwrap();
-    let union = |phase: &str| -> Vec<f64> {
-        ["a", "b"]
-            .iter()
-            .flat_map(|f| read_lines(&fixture(f).join("requests.ndjson")))
-            .filter(|r| r["phase"] == phase && r["ok"] == true)
-            .map(|r| r["latency_s"].as_f64().unwrap())
-            .collect()
-    };
     for (phase, name) in [
         ("baseline", "Baseline"),
         ("spike", "Spike"),
@@ -206,7 +201,7 @@ fn merged_percentiles_are_exact_over_the_union_and_summaries_are_not_merged() {
     ] {
         let r = merged.iter().find(|r| r["phase"] == name).unwrap();
         assert_eq!(r["runs"], 2);
-        let all = union(phase);
+        let all = ok_latencies(&["a", "b"], phase);
         for (key, p) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
             close(&r[key]["value"], type7(&all, p));
         }

@@ -421,20 +421,8 @@ pub fn write(
     let markdown = tera
         .render("compare.md.tera", &tctx)
         .map_err(|e| anyhow::anyhow!("rendering compare.md: {}", super::tera_error_chain(&e)))?;
-    let images = super::html::OwnImages {
-        dir: out_dir,
-        files: charts
-            .iter()
-            .filter(|c| c.not_drawn.is_none())
-            .map(|c| c.file.as_str())
-            .collect(),
-    };
-    let body = super::html::markdown_to_html(&markdown, &images);
     let title = format!("comparison of {}", c.sessions.join(", "));
-    let hctx = super::html_context(&tctx, &title, &body)?;
-    let page = tera
-        .render("report.html.tera", &hctx)
-        .map_err(|e| anyhow::anyhow!("rendering compare.html: {}", super::tera_error_chain(&e)))?;
+    let page = super::html_page(&tera, &tctx, &markdown, &title, charts, out_dir)?;
     let summary = serde_json::json!({
         "generator": format!("report {}", env!("CARGO_PKG_VERSION")),
         "percentile_method": PERCENTILE_METHOD,

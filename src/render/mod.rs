@@ -110,19 +110,7 @@ pub fn write_report(
         written.push(write(out_dir, "report.md", &markdown)?);
     }
     if outputs.html {
-        let images = html::OwnImages {
-            dir: out_dir,
-            files: charts
-                .iter()
-                .filter(|c| c.not_drawn.is_none())
-                .map(|c| c.file.as_str())
-                .collect(),
-        };
-        let body = html::markdown_to_html(&markdown, &images);
-        let hctx = html_context(&tctx, &analysis.session, &body)?;
-        let page = tera
-            .render("report.html.tera", &hctx)
-            .map_err(|e| anyhow::anyhow!("rendering report.html: {}", tera_error_chain(&e)))?;
+        let page = html_page(&tera, &tctx, &markdown, &analysis.session, charts, out_dir)?;
         written.push(write(out_dir, "report.html", &page)?);
     }
     let summary = serde_json::json!({
@@ -153,6 +141,30 @@ pub fn write_report(
     Ok(written)
 }
 
+/// The HTML page of `markdown` through report.html.tera: the context escaped for HTML, and only
+/// this build's own `charts` embedded.
+pub(crate) fn html_page(
+    tera: &Tera,
+    markdown_ctx: &tera::Context,
+    markdown: &str,
+    title: &str,
+    charts: &[ChartOutcome],
+    out_dir: &Path,
+) -> Result<String> {
+    let images = html::OwnImages {
+        dir: out_dir,
+        files: charts
+            .iter()
+            .filter(|c| c.not_drawn.is_none())
+            .map(|c| c.file.as_str())
+            .collect(),
+    };
+    let body = html::markdown_to_html(markdown, &images);
+    let hctx = html_context(markdown_ctx, title, &body)?;
+    tera.render("report.html.tera", &hctx)
+        .map_err(|e| anyhow::anyhow!("rendering the HTML page: {}", tera_error_chain(&e)))
+}
+
 pub(crate) fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     let path = dir.join(name);
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
@@ -161,11 +173,7 @@ pub(crate) fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
 
 /// The HTML template's context: every string of the Markdown context escaped for HTML, the
 /// session's name as plain text (`session`, `title`), and the sanitised `body`.
-pub(crate) fn html_context(
-    markdown_ctx: &tera::Context,
-    session: &str,
-    body: &str,
-) -> Result<tera::Context> {
+fn html_context(markdown_ctx: &tera::Context, session: &str, body: &str) -> Result<tera::Context> {
     fn escape_strings(v: &mut serde_json::Value) {
         match v {
             serde_json::Value::String(s) => *s = tera::escape_html(s),
