@@ -39,6 +39,9 @@ pub enum Command {
     /// Serve a stand-in cluster (Kubernetes API with an HPA, pods, metrics-server) and the
     /// inference service on 127.0.0.1, to rehearse a test plan and check `report`.
     Sim(SimArgs),
+    /// Compare sessions side by side (figures and differences, HPA settings, objectives,
+    /// run-to-run noise, overlay charts); optionally merge them as runs of one test.
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,6 +89,46 @@ pub struct BuildArgs {
     pub check: bool,
 
     /// Folder searched for sessions when SESSION_DIR is not given.
+    #[arg(long, default_value = "data", hide = true)]
+    pub data_root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Example: report compare hpa-80 hpa-40 --slo slo.toml")]
+pub struct CompareArgs {
+    /// Session folders, or names of sessions under data/ (two or more; the first is the
+    /// reference every difference is taken to).
+    #[arg(required = true, num_args = 2.., value_name = "SESSION")]
+    pub sessions: Vec<String>,
+
+    /// Folder to write compare.md, compare.html, summary.json and the charts into. Default:
+    /// out/compare-<A>-<B>.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Treat the sessions as runs of the same test: pool each phase's per-request records and
+    /// compute its percentiles exactly over the union.
+    #[arg(long)]
+    pub merge: bool,
+
+    /// Objectives file (TOML, see docs/objectives.md) checked on every session. Default: slo.toml
+    /// in the first session's folder, when there is one.
+    #[arg(long, value_name = "FILE")]
+    pub slo: Option<PathBuf>,
+
+    /// Bootstrap resamples per phase for the noise interval of a p95 difference.
+    #[arg(long, default_value_t = crate::analyze::compare::DEFAULT_RESAMPLES, value_parser = parse_resamples)]
+    pub resamples: usize,
+
+    /// Seed of the bootstrap's random numbers (the same seed gives the same interval).
+    #[arg(long, default_value_t = crate::analyze::compare::DEFAULT_SEED)]
+    pub seed: u64,
+
+    /// Chart size in pixels, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    pub size: (u32, u32),
+
+    /// Folder searched for sessions given by name.
     #[arg(long, default_value = "data", hide = true)]
     pub data_root: PathBuf,
 }
@@ -184,6 +227,16 @@ impl CollectArgs {
             self.session = Some(name);
         }
         self
+    }
+}
+
+/// `--resamples`: 1 to 1 000 000 (each resample sorts both sides once).
+pub fn parse_resamples(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a number of resamples from 1 to 1000000 (default 2000)"
+        )),
     }
 }
 

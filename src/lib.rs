@@ -7,6 +7,7 @@ pub mod build;
 pub mod charts;
 pub mod cli;
 pub mod collect;
+pub mod compare;
 pub mod ingest;
 pub mod kubeapi;
 pub mod render;

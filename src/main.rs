@@ -10,6 +10,7 @@ fn main() -> std::process::ExitCode {
         Command::Run(args) => report::run::execute(args),
         Command::Collect(args) => report::collect::run(args.with_session_path()),
         Command::Sim(args) => report::sim::run(&args),
+        Command::Compare(args) => report::compare::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -1,10 +1,12 @@
 //! Analysis: one module per question, in polars where there are per-request records. Returns
 //! plain structs of [`figure::Figure`]s; no drawing, no text layout.
 
+pub mod compare;
 pub mod errors;
 pub mod figure;
 pub mod objectives;
 pub mod phases;
+pub mod record_sets;
 pub mod scaling;
 pub mod scenarios;
 pub mod sending;
@@ -236,7 +238,8 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
     }
 }
 
-fn concat(
+/// The records of several parts as one set, in order.
+pub(crate) fn concat(
     parts: &[crate::ingest::records::RequestColumns],
 ) -> crate::ingest::records::RequestColumns {
     let mut all = crate::ingest::records::RequestColumns::default();

@@ -137,6 +137,16 @@ pub fn least_squares(points: &[(f64, f64)]) -> (f64, f64) {
     (slope, my - slope * mx)
 }
 
+/// The `q` quantile of plain values, by the same polars linear interpolation (type 7) as
+/// [`stat_exprs`]; None for no values. For resampling loops, where a frame per sample would
+/// cost more than the sort.
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    Float64Chunked::from_slice("v".into(), values)
+        .quantile(q, QuantileMethod::Linear)
+        .ok()
+        .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 pub mod bars;
 pub mod curves;
 pub mod lines;
+pub mod overlay;
 pub mod scaling;
 pub mod theme;
 pub mod timeline;
@@ -600,21 +601,8 @@ fn replicas_between(
     origin: chrono::DateTime<chrono::Utc>,
     end_s: f64,
 ) -> Vec<(f64, f64)> {
-    let at =
-        |time: chrono::DateTime<chrono::Utc>| (time - origin).num_milliseconds() as f64 / 1000.0;
-    let mut points: Vec<(f64, f64)> = Vec::new();
-    if let Some(before) = hpa
-        .iter()
-        .rev()
-        .find(|p| at(p.t) <= 0.0)
-        .and_then(|p| p.current)
-    {
-        points.push((0.0, f64::from(before)));
-    }
-    points.extend(
-        hpa.iter()
-            .filter(|p| at(p.t) > 0.0 && at(p.t) <= end_s)
-            .filter_map(|p| p.current.map(|c| (at(p.t), f64::from(c)))),
-    );
+    let points = crate::analyze::compare::overlay::readings_between(hpa, origin, end_s, |p| {
+        p.current.map(f64::from)
+    });
     scaling::steps(&points, end_s)
 }

@@ -1,6 +1,7 @@
 //! Rendering: report.md through tera, report.html from that Markdown through pulldown-cmark with
 //! the charts embedded (one file to mail), and summary.json with every figure.
 
+pub mod compare;
 pub mod context;
 pub mod errors;
 pub mod escape;
@@ -26,7 +27,7 @@ use crate::charts::ChartOutcome;
 use context::build_context;
 
 const MD_TEMPLATE: &str = include_str!("../../templates/report.md.tera");
-const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.tera");
+pub(crate) const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.tera");
 
 /// Which documents to write.
 #[derive(Debug, Clone, Copy)]
@@ -63,7 +64,7 @@ fn templates(override_dir: Option<&Path>) -> Result<Tera> {
     Ok(tera)
 }
 
-fn tera_error_chain(e: &tera::Error) -> String {
+pub(crate) fn tera_error_chain(e: &tera::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -112,19 +113,7 @@ pub fn write_report(
         written.push(write(out_dir, "report.md", &markdown)?);
     }
     if outputs.html {
-        let images = html::OwnImages {
-            dir: out_dir,
-            files: charts
-                .iter()
-                .filter(|c| c.not_drawn.is_none())
-                .map(|c| c.file.as_str())
-                .collect(),
-        };
-        let body = html::markdown_to_html(&markdown, &images);
-        let hctx = html_context(&tctx, &analysis.session, &body)?;
-        let page = tera
-            .render("report.html.tera", &hctx)
-            .map_err(|e| anyhow::anyhow!("rendering report.html: {}", tera_error_chain(&e)))?;
+        let page = html_page(&tera, &tctx, &markdown, &analysis.session, charts, out_dir)?;
         written.push(write(out_dir, "report.html", &page)?);
     }
     let summary = serde_json::json!({
@@ -155,7 +144,31 @@ pub fn write_report(
     Ok(written)
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
+/// The HTML page of `markdown` through report.html.tera: the context escaped for HTML, and only
+/// this build's own `charts` embedded.
+pub(crate) fn html_page(
+    tera: &Tera,
+    markdown_ctx: &tera::Context,
+    markdown: &str,
+    title: &str,
+    charts: &[ChartOutcome],
+    out_dir: &Path,
+) -> Result<String> {
+    let images = html::OwnImages {
+        dir: out_dir,
+        files: charts
+            .iter()
+            .filter(|c| c.not_drawn.is_none())
+            .map(|c| c.file.as_str())
+            .collect(),
+    };
+    let body = html::markdown_to_html(markdown, &images);
+    let hctx = html_context(markdown_ctx, title, &body)?;
+    tera.render("report.html.tera", &hctx)
+        .map_err(|e| anyhow::anyhow!("rendering the HTML page: {}", tera_error_chain(&e)))
+}
+
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     let path = dir.join(name);
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::file::GoodputEntry;
 use crate::analyze::Analysis;
+use crate::analyze::record_sets::{Kind, record_sets};
 use crate::ingest::SessionInputs;
 use crate::ingest::records::RequestColumns;
 
@@ -33,36 +34,17 @@ pub fn rows(inputs: &SessionInputs, analysis: &Analysis, rule: &GoodputEntry) ->
     if rule.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    for (run, report) in inputs.spikes.iter().zip(&analysis.spikes) {
-        for phase in &run.phases {
-            if let Some(records) = &phase.records {
-                out.push(row(
-                    &report.label,
-                    &phase.name,
-                    &report.source,
-                    records,
-                    rule,
-                ));
-            }
-        }
-    }
-    let stresses = inputs.stresses.iter().zip(&analysis.stresses);
-    let whole_runs = stresses
-        .map(|(run, r)| (&run.records, &r.label, &r.source))
-        .chain(
-            inputs
-                .soaks
-                .iter()
-                .zip(&analysis.soaks)
-                .map(|(run, r)| (&run.records, &r.label, &r.source)),
-        );
-    for (records, label, source) in whole_runs {
-        if !records.is_empty() {
-            out.push(row(label, "whole test", source, records, rule));
-        }
-    }
-    out
+    let sets = record_sets(inputs, analysis);
+    sets.iter()
+        .filter_map(|set| {
+            let records = match set.kind {
+                Kind::BasicScenario => None,
+                Kind::SpikePhase => set.records,
+                Kind::WholeRun => set.kept(),
+            }?;
+            Some(row(&set.test, &set.phase, &set.source, records, rule))
+        })
+        .collect()
 }
 
 fn row(
