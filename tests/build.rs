@@ -418,7 +418,7 @@ fn nothing_usable_is_a_failure_with_a_reason() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "no session folder does-not-exist: not a folder here nor a session under data"
+            "session folder does-not-exist does not exist: not a folder here nor a session under data"
         ),
         "{}",
         stderr(&o)
