@@ -257,10 +257,18 @@ pub struct CommonRunArgs {
     /// http://34.70.42.27 or http://127.0.0.1:8000.
     #[arg(long, value_parser = parse_base_url)]
     pub url: String,
-    /// Path of the generation endpoint.
-    #[arg(long, default_value = "/chat")]
-    pub path: String,
-    /// `max_tokens` sent with every prompt.
+    /// Server API: the guide's /chat (one JSON answer), or streamed OpenAI-compatible chat or
+    /// completions, or TGI's /generate_stream. The API key, if any, is read from $REPORT_API_KEY.
+    #[arg(long, value_enum, default_value_t = crate::run::api::ApiKind::Chat)]
+    pub api: crate::run::api::ApiKind,
+    /// Path of the generation endpoint. Default: the API's (/chat, /v1/chat/completions,
+    /// /v1/completions, /generate_stream).
+    #[arg(long)]
+    pub path: Option<String>,
+    /// `model` sent to OpenAI-compatible servers (vLLM needs the served model's name).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Most tokens to generate per prompt (`max_tokens`; TGI `max_new_tokens`).
     #[arg(long, default_value_t = 80)]
     pub max_tokens: u32,
     /// File of prompts, one per line (blank lines skipped); default: built-in coding prompts.

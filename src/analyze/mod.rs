@@ -11,6 +11,7 @@ pub mod soak;
 pub mod spike;
 pub mod stats;
 pub mod stress;
+pub mod tokens;
 pub mod windows;
 
 use std::path::Path;
@@ -51,6 +52,10 @@ pub struct Analysis {
     pub scaling: Option<scaling::ScalingReport>,
     /// Simulated seconds per wall second, when the cluster was `report sim`.
     pub sim_speed: Option<f64>,
+    /// Per-token figures of streamed requests (TTFT, ITL, TPOT, tokens/s); in summary.json at
+    /// the top level, as `streaming`.
+    #[serde(skip)]
+    pub streaming: tokens::StreamingReport,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -217,6 +222,7 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
             .as_ref()
             .and_then(|m| m.cluster.as_ref())
             .and_then(|c| c.sim_speed),
+        streaming: tokens::analyze(&inputs.streaming),
     }
 }
 

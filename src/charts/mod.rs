@@ -7,6 +7,7 @@ pub mod lines;
 pub mod scaling;
 pub mod theme;
 pub mod timeline;
+pub mod ttft;
 pub mod validate;
 
 use std::path::Path;
@@ -75,6 +76,7 @@ pub fn draw_all(analysis: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartO
     out.push(stress_steps(analysis, dir, size));
     out.push(soak_minutes(analysis, dir, size));
     out.extend(latency_over_time(analysis, dir, size));
+    out.push(ttft::ttft_over_time(analysis, dir, size));
     out.extend(cluster_charts(analysis, dir, size));
     out.push(stress_curve(analysis, dir, size));
     out.push(soak_stability(analysis, dir, size));

@@ -11,6 +11,7 @@ pub mod objectives;
 pub mod paths;
 pub mod scaling_ctx;
 pub mod stress_words;
+pub mod tokens;
 
 use std::path::{Path, PathBuf};
 
@@ -130,6 +131,7 @@ pub fn write_report(
         "session_dir": paths::folder_name(session_dir),
         "percentile_method": crate::analyze::stats::PERCENTILE_METHOD,
         "analysis": analysis,
+        "streaming": analysis.streaming,
         "objectives": match objectives {
             Objectives::None => serde_json::Value::Null,
             Objectives::Checked(report) => serde_json::to_value(report)?,

@@ -39,13 +39,10 @@ pub fn load(file: Option<&Path>) -> Result<Vec<String>> {
     Ok(prompts)
 }
 
-/// The JSON bodies sent, one per prompt, serialised once.
-pub fn bodies(prompts: &[String], max_tokens: u32) -> Vec<Vec<u8>> {
+/// The JSON bodies sent, one per prompt (as the API shapes it), serialised once.
+pub fn bodies(prompts: &[String], body: impl Fn(&str) -> serde_json::Value) -> Vec<Vec<u8>> {
     prompts
         .iter()
-        .map(|prompt| {
-            serde_json::to_vec(&serde_json::json!({"prompt": prompt, "max_tokens": max_tokens}))
-                .unwrap_or_default()
-        })
+        .map(|prompt| serde_json::to_vec(&body(prompt)).unwrap_or_default())
         .collect()
 }
