@@ -96,7 +96,8 @@ async fn serve(mut socket: tokio::net::TcpStream, answer: Answer, heads: Arc<Mut
             let _ = socket.write_all(head.as_bytes()).await;
         }
         Answer::Events(events) => {
-            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
             let _ = socket.write_all(head.as_bytes()).await;
             for (at_ms, text) in events {
                 tokio::time::sleep_until(start + Duration::from_millis(at_ms)).await;
@@ -142,7 +143,13 @@ fn run_basic(
     let session = work.join("session");
     let output = Command::new(REPORT)
         .args(["run", "basic", "--url", url, "--api", api])
-        .args(["--scenarios", scenario, "--pause", "0s", "--skip-health-check"])
+        .args([
+            "--scenarios",
+            scenario,
+            "--pause",
+            "0s",
+            "--skip-health-check",
+        ])
         .args(["--timeout", "5s", "--session", session.to_str().unwrap()])
         .envs(envs.iter().copied())
         .env_remove("REPORT_SESSION")
@@ -174,12 +181,18 @@ fn assert_near(what: &str, got: f64, expected: f64) {
 /// usage (5 tokens) and `[DONE]` at 520 ms.
 fn timed_stream(with_usage: bool) -> Vec<(u64, String)> {
     let mut events = vec![
-        (0, chat_chunk(serde_json::json!({"role": "assistant"}), None)),
+        (
+            0,
+            chat_chunk(serde_json::json!({"role": "assistant"}), None),
+        ),
         (100, ": keep-alive\n\n".to_string()),
         (150, content("")),
         (200, content("ab")),
         (300, content("c")),
-        (500, chat_chunk(serde_json::json!({"content": "d"}), Some("length"))),
+        (
+            500,
+            chat_chunk(serde_json::json!({"content": "d"}), Some("length")),
+        ),
     ];
     if with_usage {
         events.push((510, usage(11, 5)));
@@ -193,12 +206,19 @@ async fn ttft_skips_role_only_and_empty_chunks_and_tpot_uses_the_servers_token_c
     let server = Scripted::start(vec![Answer::Events(timed_stream(true))]).await;
     let work = tempfile::tempdir().unwrap();
     let (session, out) = run_basic(work.path(), &server.url(), "openai-chat", "1x1", &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r = &records(&session)[0];
     assert_eq!(r["ok"], true, "{r}");
     // The role-only chunk (0 ms) and the empty one (150 ms) are not the first token: 200 ms is.
     assert_near("ttft", f(r, "ttft_s"), 0.200);
-    assert_eq!((r["content_chunks"].as_u64(), r["gap_count"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(
+        (r["content_chunks"].as_u64(), r["gap_count"].as_u64()),
+        (Some(3), Some(2))
+    );
     // Gaps 100 ms and 200 ms.
     assert_near("gap mean", f(r, "gap_mean_s"), 0.150);
     assert_near("gap max", f(r, "gap_max_s"), 0.200);
@@ -221,8 +241,14 @@ async fn without_usage_the_content_chunks_are_counted_and_said_so() {
     let (session, out) = run_basic(work.path(), &server.url(), "openai-chat", "1x1", &[]);
     assert!(out.status.success());
     let r = &records(&session)[0];
-    assert_eq!((r["output_tokens"].as_u64(), r["token_source"].as_str()), (Some(3), Some("counted")));
-    assert!(r.get("input_tokens").is_none(), "no usage, no input count: {r}");
+    assert_eq!(
+        (r["output_tokens"].as_u64(), r["token_source"].as_str()),
+        (Some(3), Some("counted"))
+    );
+    assert!(
+        r.get("input_tokens").is_none(),
+        "no usage, no input count: {r}"
+    );
     let tpot = (f(r, "latency_from_send_s") - f(r, "ttft_s")) / 2.0;
     assert!((f(r, "tpot_s") - tpot).abs() < 1e-9, "{r}");
 }
@@ -232,7 +258,13 @@ async fn a_stream_cut_before_done_is_broken_and_an_error_event_is_an_error_with_
     let cut = vec![(0, content("ab")), (50, content("cde"))];
     let errored = vec![
         (0, content("xy")),
-        (20, format!("data: {}\n\n", serde_json::json!({"error": {"message": "engine died", "code": 500}}))),
+        (
+            20,
+            format!(
+                "data: {}\n\n",
+                serde_json::json!({"error": {"message": "engine died", "code": 500}})
+            ),
+        ),
         (40, content("never read")),
     ];
     let server = Scripted::start(vec![Answer::Events(cut), Answer::Events(errored)]).await;
@@ -244,11 +276,23 @@ async fn a_stream_cut_before_done_is_broken_and_an_error_event_is_an_error_with_
     assert_eq!(r[0]["ok"], false);
     assert_eq!(r[0]["error_kind"], "stream_broken", "{}", r[0]);
     assert_eq!(r[0]["status"], 200);
-    assert_eq!((r[0]["content_chunks"].as_u64(), r[0]["output_chars"].as_u64()), (Some(2), Some(5)));
+    assert_eq!(
+        (
+            r[0]["content_chunks"].as_u64(),
+            r[0]["output_chars"].as_u64()
+        ),
+        (Some(2), Some(5))
+    );
     assert_near("partial ttft", f(&r[0], "ttft_s"), 0.0);
     assert_eq!(r[1]["error_kind"], "stream_error", "{}", r[1]);
     assert_eq!(r[1]["error"], "engine died");
-    assert_eq!((r[1]["content_chunks"].as_u64(), r[1]["output_chars"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (
+            r[1]["content_chunks"].as_u64(),
+            r[1]["output_chars"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
 }
 
 /// Every file under `dir`, read whole.
@@ -287,25 +331,43 @@ async fn the_api_key_is_sent_as_bearer_and_written_nowhere() {
         "2x1",
         &[("REPORT_API_KEY", KEY)],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let heads = server.heads.lock().unwrap().clone();
     assert_eq!(heads.len(), 2);
     assert!(
-        heads.iter().all(|h| h.lines().any(|l| l.eq_ignore_ascii_case(&format!("authorization: Bearer {KEY}")))),
+        heads.iter().all(|h| h
+            .lines()
+            .any(|l| l.eq_ignore_ascii_case(&format!("authorization: Bearer {KEY}")))),
         "{heads:?}"
     );
     let r = records(&session);
     assert_eq!(r[0]["error_kind"], "http4xx");
-    assert!(r[0]["error"].as_str().unwrap().contains("[REDACTED]"), "{}", r[0]);
+    assert!(
+        r[0]["error"].as_str().unwrap().contains("[REDACTED]"),
+        "{}",
+        r[0]
+    );
     let built = Command::new(REPORT)
         .arg("build")
         .arg(&session)
         .args(["--out", work.path().join("out").to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
     let files = all_files(work.path());
-    assert!(files.len() > 5, "session and report written: {files:?}", files = files.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert!(
+        files.len() > 5,
+        "session and report written: {files:?}",
+        files = files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     for (path, bytes) in files {
         assert!(!holds(&bytes, KEY), "{} holds the API key", path.display());
     }
@@ -328,21 +390,52 @@ async fn a_streamed_spike_against_the_sim_gives_a_ttft_table_with_exact_percenti
     use report::sim::cluster::ClusterConfig;
     let work = tempfile::tempdir().unwrap();
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let sim = Sim::start(ClusterConfig::default(), 20.0, loopback, loopback, &work.path().join("sim"))
-        .await
-        .unwrap();
+    let sim = Sim::start(
+        ClusterConfig::default(),
+        20.0,
+        loopback,
+        loopback,
+        &work.path().join("sim"),
+    )
+    .await
+    .unwrap();
     let session = work.path().join("session");
     // One pod of 2 sequences at 20×: 80 tokens take about 0.125 s real, 16 req/s at most; the
     // spike at 40 req/s queues (and overflows), so TTFT climbs.
     let out = Command::new(REPORT)
-        .args(["run", "spike", "--url", &sim.service_url(), "--api", "openai-chat"])
-        .args(["--baseline", "8", "--baseline-duration", "1s", "--rps", "40", "--duration", "1s"])
-        .args(["--recovery-duration", "1s", "--skip-health-check", "--quiet"])
+        .args([
+            "run",
+            "spike",
+            "--url",
+            &sim.service_url(),
+            "--api",
+            "openai-chat",
+        ])
+        .args([
+            "--baseline",
+            "8",
+            "--baseline-duration",
+            "1s",
+            "--rps",
+            "40",
+            "--duration",
+            "1s",
+        ])
+        .args([
+            "--recovery-duration",
+            "1s",
+            "--skip-health-check",
+            "--quiet",
+        ])
         .args(["--session", session.to_str().unwrap()])
         .env_remove("REPORT_SESSION")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let records = records(&session);
     let ttfts = |phase: &str| -> Vec<f64> {
         records
@@ -352,8 +445,17 @@ async fn a_streamed_spike_against_the_sim_gives_a_ttft_table_with_exact_percenti
             .collect()
     };
     let spike = ttfts("spike");
-    assert!(spike.len() >= 10, "{} successful spike requests", spike.len());
-    assert!(records.iter().filter(|r| r["ok"] == true).all(|r| r["token_source"] == "usage" && r["output_tokens"] == 80));
+    assert!(
+        spike.len() >= 10,
+        "{} successful spike requests",
+        spike.len()
+    );
+    assert!(
+        records
+            .iter()
+            .filter(|r| r["ok"] == true)
+            .all(|r| r["token_source"] == "usage" && r["output_tokens"] == 80)
+    );
     let outdir = work.path().join("out");
     let built = Command::new(REPORT)
         .arg("build")
@@ -361,12 +463,18 @@ async fn a_streamed_spike_against_the_sim_gives_a_ttft_table_with_exact_percenti
         .args(["--out", outdir.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
     let summary: Value = serde_json::from_str(
         &std::fs::read_to_string(outdir.join("session/summary.json")).unwrap(),
     )
     .unwrap();
-    let rows = summary["streaming"]["rows"].as_array().expect("streaming rows");
+    let rows = summary["streaming"]["rows"]
+        .as_array()
+        .expect("streaming rows");
     let row = |phase: &str| {
         rows.iter()
             .find(|r| r["group"]["name"] == phase)
@@ -375,19 +483,31 @@ async fn a_streamed_spike_against_the_sim_gives_a_ttft_table_with_exact_percenti
     for phase in ["baseline", "spike", "recovery"] {
         let expected = type7(ttfts(phase), 0.95);
         let got = row(phase)["ttft_s"]["p95"].as_f64().unwrap();
-        assert!((got - expected).abs() < 1e-9, "{phase}: p95 {got} ≠ {expected}");
+        assert!(
+            (got - expected).abs() < 1e-9,
+            "{phase}: p95 {got} ≠ {expected}"
+        );
     }
     // Under the spike queueing lifts TTFT above the baseline's.
     assert!(type7(spike.clone(), 0.95) > type7(ttfts("baseline"), 0.95));
     let md = std::fs::read_to_string(outdir.join("session/report.md")).unwrap();
     let p95 = report::render::format::seconds(type7(spike, 0.95));
-    let line = md
+    let section = md
+        .split("### Streaming")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no streaming section:\n{md}"));
+    let line = section
         .lines()
         .find(|l| l.starts_with("| Spike | Spike |"))
         .unwrap_or_else(|| panic!("no spike row in the streaming table:\n{md}"));
     assert_eq!(line.split(" | ").nth(4), Some(p95.as_str()), "{line}");
     assert!(md.contains("ITL = mean gap between content chunks after the first"));
-    let chart = summary["charts"].as_array().unwrap().iter().find(|c| c["file"] == "ttft_over_time.png").unwrap();
+    let chart = summary["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["file"] == "ttft_over_time.png")
+        .unwrap();
     assert!(chart["not_drawn"].is_null(), "{chart}");
     assert!(outdir.join("session/ttft_over_time.png").is_file());
 }
@@ -405,22 +525,50 @@ async fn every_streamed_api_of_the_sim_gives_per_token_records() {
     let sim = Sim::start(config, 20.0, loopback, loopback, &work.path().join("sim"))
         .await
         .unwrap();
-    for (api, finish) in [("openai-chat", "length"), ("openai-completions", "stop"), ("tgi", "eos_token")] {
+    for (api, finish) in [
+        ("openai-chat", "length"),
+        ("openai-completions", "stop"),
+        ("tgi", "eos_token"),
+    ] {
         let dir = work.path().join(api);
         std::fs::create_dir_all(&dir).unwrap();
         // 12 tokens fit under --max-tokens 20 except for chat, limited to 12 (length).
         let max = if api == "openai-chat" { "12" } else { "20" };
         let out = Command::new(REPORT)
-            .args(["run", "basic", "--url", &sim.service_url(), "--api", api, "--max-tokens", max])
-            .args(["--scenarios", "2x1", "--pause", "0s", "--skip-health-check", "--quiet"])
+            .args([
+                "run",
+                "basic",
+                "--url",
+                &sim.service_url(),
+                "--api",
+                api,
+                "--max-tokens",
+                max,
+            ])
+            .args([
+                "--scenarios",
+                "2x1",
+                "--pause",
+                "0s",
+                "--skip-health-check",
+                "--quiet",
+            ])
             .args(["--session", dir.join("s").to_str().unwrap()])
             .env_remove("REPORT_SESSION")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{api}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{api}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         for r in records(&dir.join("s")) {
             assert_eq!(r["ok"], true, "{api}: {r}");
-            assert_eq!((r["output_tokens"].as_u64(), r["content_chunks"].as_u64()), (Some(12), Some(12)), "{api}: {r}");
+            assert_eq!(
+                (r["output_tokens"].as_u64(), r["content_chunks"].as_u64()),
+                (Some(12), Some(12)),
+                "{api}: {r}"
+            );
             assert_eq!(r["finish_reason"], finish, "{api}: {r}");
             // Prefill (0.5 s simulated + 2 ms per input token) comes before the first token.
             assert!(f(&r, "ttft_s") >= 0.5 / 20.0, "{api}: {r}");

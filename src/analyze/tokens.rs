@@ -297,7 +297,7 @@ fn ttft_timeline(frame: &DataFrame, test: &str) -> PolarsResult<TtftTimeline> {
     let known = ended.iter().flatten();
     let span_s = known.clone().fold(f64::NEG_INFINITY, |a, b| a.max(*b))
         - known.fold(f64::INFINITY, |a, b| a.min(*b));
-    let window_s = super::windows::window_seconds(span_s.max(0.0) / 1e6);
+    let window_s = ttft_window_seconds(span_s.max(0.0) / 1e6);
     let every_us = window_s * 1_000_000;
     let out = of_test
         .lazy()
@@ -328,6 +328,15 @@ fn ttft_timeline(frame: &DataFrame, test: &str) -> PolarsResult<TtftTimeline> {
             })
             .collect(),
     })
+}
+
+/// 1 s or 2 s windows for runs short enough to keep 120 of them or fewer (streamed rehearsals
+/// against `report sim` last seconds), else the latency timelines' windows.
+fn ttft_window_seconds(span_s: f64) -> i64 {
+    [1, 2]
+        .into_iter()
+        .find(|w| span_s / *w as f64 <= 120.0)
+        .unwrap_or_else(|| super::windows::window_seconds(span_s))
 }
 
 fn strings(frame: &DataFrame, name: &str) -> Vec<String> {
@@ -390,6 +399,13 @@ mod tests {
             .sum::<f64>()
             / 3.0;
         assert!((whole.request_tokens_per_s.unwrap() - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn short_runs_get_second_windows() {
+        assert_eq!(ttft_window_seconds(6.0), 1);
+        assert_eq!(ttft_window_seconds(200.0), 2);
+        assert_eq!(ttft_window_seconds(1000.0), 10);
     }
 
     #[test]

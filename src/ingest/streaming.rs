@@ -34,7 +34,7 @@ struct Line {
     token_source: Option<String>,
 }
 
-/// Streamed requests as columns, one row per request.
+/// The requests of a session with streamed ones, as columns, one row per request.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StreamColumns {
     /// Lower-case test and phase names, as the run wrote them.
@@ -102,14 +102,16 @@ pub fn read(dir: &Path) -> Streaming {
     if lines.is_empty() {
         return Streaming::NoRecords;
     }
-    let requests = lines.len();
+    if !lines.iter().any(|l| l.content_chunks.is_some()) {
+        return Streaming::NotStreamed {
+            requests: lines.len(),
+        };
+    }
+    // Every request of a streamed run, the failures that never streamed (503) included, so the
+    // rows count all that were sent.
     let mut columns = StreamColumns::default();
-    for line in lines.into_iter().filter(|l| l.content_chunks.is_some()) {
+    for line in lines {
         columns.push(line);
     }
-    if columns.is_empty() {
-        Streaming::NotStreamed { requests }
-    } else {
-        Streaming::Streamed(Box::new(columns))
-    }
+    Streaming::Streamed(Box::new(columns))
 }

@@ -52,7 +52,7 @@ fn absent_text(reason: Absent) -> &'static str {
 }
 
 /// `Spike`, `Stress`, `Soak` as the other sections name the tests.
-fn test_name(test: &str) -> String {
+pub fn test_name(test: &str) -> String {
     let mut chars = test.chars();
     chars
         .next()
