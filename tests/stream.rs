@@ -457,10 +457,13 @@ async fn a_streamed_spike_against_the_sim_gives_a_ttft_table_with_exact_percenti
             .all(|r| r["token_source"] == "usage" && r["output_tokens"] == 80)
     );
     let outdir = work.path().join("out");
+    let slo = "[[objective]]\ntest = \"spike\"\nphase = \"Spike\"\nttft_p95_max = \"60s\"\n\n\
+               [[objective]]\ntest = \"spike\"\ntpot_p50_max = \"1s\"\n";
+    std::fs::write(session.join("slo.toml"), slo).unwrap();
     let built = Command::new(REPORT)
         .arg("build")
         .arg(&session)
-        .args(["--out", outdir.to_str().unwrap()])
+        .args(["--out", outdir.to_str().unwrap(), "--check"])
         .output()
         .unwrap();
     assert!(
@@ -488,6 +491,29 @@ async fn a_streamed_spike_against_the_sim_gives_a_ttft_table_with_exact_percenti
             "{phase}: p95 {got} ≠ {expected}"
         );
     }
+    // The objectives are measured from the same rows: the spike phase's TTFT p95, the whole
+    // test's TPOT p50 recomputed here over every successful request.
+    let objectives = summary["objectives"]["results"]
+        .as_array()
+        .expect("objectives");
+    let measured = |i: usize| {
+        objectives[i]["measured"]["value"]
+            .as_f64()
+            .unwrap_or(f64::NAN)
+    };
+    assert!(
+        (measured(0) - type7(ttfts("spike"), 0.95)).abs() < 1e-9,
+        "{objectives:?}"
+    );
+    let tpots: Vec<f64> = records
+        .iter()
+        .filter(|r| r["ok"] == true)
+        .map(|r| f(r, "tpot_s"))
+        .collect();
+    assert!(
+        (measured(1) - type7(tpots, 0.5)).abs() < 1e-9,
+        "{objectives:?}"
+    );
     // Under the spike queueing lifts TTFT above the baseline's.
     assert!(type7(spike.clone(), 0.95) > type7(ttfts("baseline"), 0.95));
     let md = std::fs::read_to_string(outdir.join("session/report.md")).unwrap();
