@@ -1,6 +1,7 @@
 //! Analysis: one module per question, in polars where there are per-request records. Returns
 //! plain structs of [`figure::Figure`]s; no drawing, no text layout.
 
+pub mod dispatch;
 pub mod figure;
 pub mod objectives;
 pub mod phases;
@@ -56,6 +57,8 @@ pub struct Analysis {
     /// the top level, as `streaming`.
     #[serde(skip)]
     pub streaming: tokens::StreamingReport,
+    /// How late `report run` sent its requests (sent − scheduled), when it recorded them.
+    pub dispatch: Option<dispatch::DispatchDelay>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -222,7 +225,8 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
             .as_ref()
             .and_then(|m| m.cluster.as_ref())
             .and_then(|c| c.sim_speed),
-        streaming: tokens::analyze(&inputs.streaming),
+        streaming: tokens::analyze(&inputs.run_records.streaming),
+        dispatch: dispatch::analyze(&inputs.run_records.dispatch_delay_s),
     }
 }
 

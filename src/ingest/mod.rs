@@ -137,8 +137,8 @@ pub struct SessionInputs {
     pub cluster: cluster::ClusterRecording,
     /// How `report run`'s requests ended, counted per phase (requests.ndjson).
     pub request_outcomes: Vec<run_output::OutcomeCount>,
-    /// Per-token timings of streamed requests (requests.ndjson, format 2).
-    pub streaming: streaming::Streaming,
+    /// Per-token timings of streamed requests (requests.ndjson, format 2) and dispatch delays.
+    pub run_records: streaming::RunRecords,
 }
 
 impl SessionInputs {
@@ -230,7 +230,7 @@ pub fn load_session(dir: &Path) -> Result<SessionInputs> {
         files_used: Vec::new(),
         cluster,
         request_outcomes: Vec::new(),
-        streaming: streaming::read(dir),
+        run_records: streaming::read(dir),
     };
     assemble(&mut inputs, parsed, logs);
     run_output::apply(&mut inputs, dir);

@@ -17,6 +17,8 @@ struct Line {
     ended: DateTime<Utc>,
     #[serde(default)]
     sent: Option<DateTime<Utc>>,
+    #[serde(default)]
+    scheduled: Option<DateTime<Utc>>,
     ok: bool,
     #[serde(default)]
     latency_from_send_s: Option<f64>,
@@ -90,15 +92,32 @@ pub enum Streaming {
     Streamed(Box<StreamColumns>),
 }
 
-/// Reads the streamed requests; unreadable lines are already reported by `run_output`.
-pub fn read(dir: &Path) -> Streaming {
+/// What `report run`'s records say beyond `run_output`'s figures: the streamed requests, and how
+/// late each request left (sent − scheduled, seconds; the load generator's own delay).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunRecords {
+    pub streaming: Streaming,
+    pub dispatch_delay_s: Vec<f64>,
+}
+
+/// Reads requests.ndjson; unreadable lines are already reported by `run_output`.
+pub fn read(dir: &Path) -> RunRecords {
     let path = dir.join(files::REQUESTS);
-    if !path.is_file() {
-        return Streaming::NoRecords;
-    }
-    let Ok((lines, _)) = read_jsonl::<Line>(&path) else {
-        return Streaming::NoRecords;
+    let lines = match read_jsonl::<Line>(&path) {
+        Ok((lines, _)) if path.is_file() => lines,
+        _ => Vec::new(),
     };
+    let dispatch_delay_s = lines
+        .iter()
+        .filter_map(|l| Some((l.sent? - l.scheduled?).num_microseconds()? as f64 / 1e6))
+        .collect();
+    RunRecords {
+        streaming: streaming(lines),
+        dispatch_delay_s,
+    }
+}
+
+fn streaming(lines: Vec<Line>) -> Streaming {
     if lines.is_empty() {
         return Streaming::NoRecords;
     }

@@ -225,7 +225,7 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) 
             .map(|f| Md::code(in_session(Path::new(f), session_dir)))
             .collect(),
         missing_tests,
-        streaming: super::tokens::streaming_ctx(&a.streaming),
+        streaming: super::tokens::streaming_ctx(&a.streaming, a.dispatch.as_ref()),
     }
 }
 

@@ -8,6 +8,7 @@ use super::context::Table;
 use super::escape::Md;
 use super::format;
 use super::notes::Notes;
+use crate::analyze::dispatch::{CLIENT_LIMIT_S, DispatchDelay};
 use crate::analyze::tokens::{Absent, Dist, Group, StreamingReport, TokenRow};
 
 pub const DEFINITIONS: &str = "TTFT = from sending the request to the first event carrying output text (role-only, empty and special-token events do not count, as AIPerf; vLLM's benchmark takes the first chunk). \
@@ -22,21 +23,48 @@ pub struct StreamingCtx {
     pub table: Option<Table>,
     pub absent: Option<Md>,
     pub definitions: Md,
+    /// The load generator's dispatch delay, when `report run` recorded the requests.
+    pub dispatch: Option<Md>,
 }
 
-pub fn streaming_ctx(report: &StreamingReport) -> StreamingCtx {
+pub fn streaming_ctx(report: &StreamingReport, dispatch: Option<&DispatchDelay>) -> StreamingCtx {
+    let dispatch = dispatch.map(|d| Md::text(dispatch_text(d)));
     match report {
         StreamingReport::Absent { reason } => StreamingCtx {
             table: None,
             absent: Some(Md::text(absent_text(*reason))),
             definitions: Md::default(),
+            dispatch,
         },
         StreamingReport::Measured { rows, .. } => StreamingCtx {
             table: Some(Table::of(rows, row)),
             absent: None,
             definitions: Md::text(DEFINITIONS),
+            dispatch,
         },
     }
+}
+
+fn dispatch_text(d: &DispatchDelay) -> String {
+    let ms = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), milliseconds);
+    let verdict = if d.client_limited {
+        format!(
+            "above {}: the client limited the test (requests left later than scheduled, so the rates offered are lower than planned), not the service",
+            milliseconds(CLIENT_LIMIT_S)
+        )
+    } else {
+        format!(
+            "within {}: the client kept to its schedule",
+            milliseconds(CLIENT_LIMIT_S)
+        )
+    };
+    format!(
+        "Load generator: dispatch delay (sent − scheduled) p50 {}, p99 {}, max {} over {} requests (type 7); p99 {verdict}.",
+        ms(d.p50_s),
+        ms(d.p99_s),
+        ms(d.max_s),
+        d.requests
+    )
 }
 
 fn absent_text(reason: Absent) -> &'static str {
@@ -142,5 +170,20 @@ mod tests {
         );
         assert_eq!(group_name("soak", &Group::Minute(3)), "minute 3");
         assert_eq!(milliseconds(0.0254), "25.4 ms");
+    }
+
+    #[test]
+    fn a_late_client_is_named_as_the_limit() {
+        let late = DispatchDelay {
+            requests: 10,
+            p50_s: Some(0.001),
+            p99_s: Some(0.012),
+            max_s: Some(0.02),
+            client_limited: true,
+        };
+        assert_eq!(
+            dispatch_text(&late),
+            "Load generator: dispatch delay (sent − scheduled) p50 1.00 ms, p99 12.0 ms, max 20.0 ms over 10 requests (type 7); p99 above 5.00 ms: the client limited the test (requests left later than scheduled, so the rates offered are lower than planned), not the service."
+        );
     }
 }
