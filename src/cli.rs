@@ -271,9 +271,17 @@ pub struct CommonRunArgs {
     /// Most tokens to generate per prompt (`max_tokens`; TGI `max_new_tokens`).
     #[arg(long, default_value_t = 80)]
     pub max_tokens: u32,
-    /// File of prompts, one per line (blank lines skipped); default: built-in coding prompts.
-    #[arg(long)]
+    /// File of prompts, one per line (blank lines skipped), or JSON Lines
+    /// `{"prompt": "...", "max_tokens": N}`; default: built-in coding prompts.
+    #[arg(long, conflicts_with = "input_tokens")]
     pub prompts: Option<PathBuf>,
+    /// Synthetic prompts of about N tokens each instead of the built-in ones.
+    #[arg(long, value_name = "N")]
+    pub input_tokens: Option<u32>,
+    /// Ask for exactly M output tokens (max_tokens M, and ignore_eos/min_tokens for the OpenAI
+    /// APIs, as vLLM accepts them), so output length is controlled.
+    #[arg(long, value_name = "M", conflicts_with = "max_tokens")]
+    pub output_tokens: Option<u32>,
     /// Per-request timeout. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
     pub timeout: std::time::Duration,

@@ -32,7 +32,7 @@ enum Answer {
 }
 
 /// A loopback HTTP/1.1 server answering the n-th request with the n-th answer (the last one
-/// repeated), recording every request's head.
+/// repeated), recording every request (head and body).
 struct Scripted {
     addr: SocketAddr,
     heads: Arc<Mutex<Vec<String>>>,
@@ -81,7 +81,7 @@ async fn serve(mut socket: tokio::net::TcpStream, answer: Answer, heads: Arc<Mut
                 })
                 .unwrap_or(0);
             if request.len() >= end + 4 + length {
-                heads.lock().unwrap().push(text[..end].to_string());
+                heads.lock().unwrap().push(text);
                 break;
             }
         }
@@ -622,5 +622,97 @@ async fn every_streamed_api_of_the_sim_gives_per_token_records() {
             assert!(f(&r, "ttft_s") >= 0.5 / 20.0, "{api}: {r}");
             assert_eq!(r["gap_count"], 11);
         }
+    }
+}
+
+/// The JSON body of a recorded request.
+fn body_of(request: &str) -> Value {
+    serde_json::from_str(request.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompts_files_and_synthetic_lengths_shape_the_bodies() {
+    let server = Scripted::start(vec![Answer::Events(vec![
+        (0, content("x")),
+        (1, DONE.into()),
+    ])])
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("prompts.jsonl");
+    std::fs::write(
+        &file,
+        "{\"prompt\": \"short one\", \"max_tokens\": 3}\n{\"prompt\": \"second\"}\n",
+    )
+    .unwrap();
+    let session = work.path().join("s1");
+    let run = |session: &Path, extra: &[&str]| {
+        let out = Command::new(REPORT)
+            .args([
+                "run",
+                "basic",
+                "--url",
+                &server.url(),
+                "--api",
+                "openai-completions",
+            ])
+            .args([
+                "--scenarios",
+                "2x1",
+                "--pause",
+                "0s",
+                "--skip-health-check",
+                "--quiet",
+            ])
+            .args(["--session", session.to_str().unwrap()])
+            .args(extra)
+            .env_remove("REPORT_SESSION")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(
+        &session,
+        &["--prompts", file.to_str().unwrap(), "--max-tokens", "9"],
+    );
+    run(
+        &work.path().join("s2"),
+        &["--input-tokens", "8", "--output-tokens", "5"],
+    );
+    let bodies: Vec<Value> = server
+        .heads
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| body_of(r))
+        .collect();
+    assert_eq!(bodies.len(), 4);
+    assert_eq!(
+        (
+            bodies[0]["prompt"].as_str(),
+            bodies[0]["max_tokens"].as_u64()
+        ),
+        (Some("short one"), Some(3))
+    );
+    // A prompt without its own max_tokens takes --max-tokens.
+    assert_eq!(bodies[1]["max_tokens"], 9);
+    assert!(bodies[1].get("ignore_eos").is_none());
+    assert_eq!(bodies[2]["prompt"], format!("1{}", " the".repeat(7)));
+    assert_eq!(bodies[3]["prompt"], format!("2{}", " the".repeat(7)));
+    for b in &bodies[2..] {
+        assert_eq!(
+            (
+                b["max_tokens"].as_u64(),
+                b["min_tokens"].as_u64(),
+                b["ignore_eos"].as_bool()
+            ),
+            (Some(5), Some(5), Some(true)),
+            "{b}"
+        );
+        assert_eq!(b["stream"], true);
+        assert_eq!(b["stream_options"]["include_usage"], true);
     }
 }

@@ -136,11 +136,19 @@ pub async fn run(args: RunArgs) -> Result<RunSummary> {
     let api = common.api.build();
     let path = common.path.as_deref().unwrap_or(api.default_path());
     let key = std::env::var(api::API_KEY_ENV).ok();
-    let bodies = prompts::bodies(&prompts::load(common.prompts.as_deref())?, |prompt| {
+    let prompts = match common.input_tokens {
+        Some(tokens) => prompts::synthetic(tokens),
+        None => prompts::load(common.prompts.as_deref())?,
+    };
+    let bodies = prompts::bodies(&prompts, |p| {
         api.body(&api::Request {
-            prompt,
-            max_tokens: common.max_tokens,
+            prompt: &p.prompt,
+            max_tokens: common
+                .output_tokens
+                .or(p.max_tokens)
+                .unwrap_or(common.max_tokens),
             model: common.model.as_deref(),
+            fixed_length: common.output_tokens.is_some(),
         })
     });
     let client = ChatClient::new(&common.url, path, common.timeout, api.clone(), key)?;

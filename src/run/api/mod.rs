@@ -58,6 +58,8 @@ pub struct Request<'a> {
     pub prompt: &'a str,
     pub max_tokens: u32,
     pub model: Option<&'a str>,
+    /// Ask for exactly `max_tokens` (vLLM's `ignore_eos` and `min_tokens`), where the API allows.
+    pub fixed_length: bool,
 }
 
 /// A whole (not streamed) answer.
@@ -212,6 +214,10 @@ fn openai_fields(request: &Request, body: &mut serde_json::Map<String, serde_jso
         body.insert("model".into(), json!(model));
     }
     body.insert("max_tokens".into(), json!(request.max_tokens));
+    if request.fixed_length {
+        body.insert("ignore_eos".into(), json!(true));
+        body.insert("min_tokens".into(), json!(request.max_tokens));
+    }
     body.insert("stream".into(), json!(true));
     body.insert("stream_options".into(), json!({"include_usage": true}));
 }

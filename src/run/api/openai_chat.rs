@@ -96,6 +96,7 @@ mod tests {
             prompt: "hi",
             max_tokens: 7,
             model: Some("m"),
+            fixed_length: false,
         });
         assert_eq!(
             body,
