@@ -311,15 +311,31 @@ pub struct CommonRunArgs {
     /// http://34.70.42.27 or http://127.0.0.1:8000.
     #[arg(long, value_parser = parse_base_url)]
     pub url: String,
-    /// Path of the generation endpoint.
-    #[arg(long, default_value = "/chat")]
-    pub path: String,
-    /// `max_tokens` sent with every prompt.
+    /// Server API: the guide's /chat (one JSON answer), or streamed OpenAI-compatible chat or
+    /// completions, or TGI's /generate_stream. The API key, if any, is read from $REPORT_API_KEY.
+    #[arg(long, value_enum, default_value_t = crate::run::api::ApiKind::Chat)]
+    pub api: crate::run::api::ApiKind,
+    /// Path of the generation endpoint. Default: the API's (/chat, /v1/chat/completions,
+    /// /v1/completions, /generate_stream).
+    #[arg(long)]
+    pub path: Option<String>,
+    /// `model` sent to OpenAI-compatible servers (vLLM needs the served model's name).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Most tokens to generate per prompt (`max_tokens`; TGI `max_new_tokens`).
     #[arg(long, default_value_t = 80)]
     pub max_tokens: u32,
-    /// File of prompts, one per line (blank lines skipped); default: built-in coding prompts.
-    #[arg(long)]
+    /// File of prompts, one per line (blank lines skipped), or JSON Lines
+    /// `{"prompt": "...", "max_tokens": N}`; default: built-in coding prompts.
+    #[arg(long, conflicts_with = "input_tokens")]
     pub prompts: Option<PathBuf>,
+    /// Synthetic prompts of about N tokens each instead of the built-in ones.
+    #[arg(long, value_name = "N")]
+    pub input_tokens: Option<u32>,
+    /// Ask for exactly M output tokens (max_tokens M, and ignore_eos/min_tokens for the OpenAI
+    /// APIs, as vLLM accepts them), so output length is controlled.
+    #[arg(long, value_name = "M", conflicts_with = "max_tokens")]
+    pub output_tokens: Option<u32>,
     /// Per-request timeout. Written as kubectl/Go/k6 write durations: 1m30s, 90s, 500ms.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
     pub timeout: std::time::Duration,

@@ -2,6 +2,7 @@
 //! plain structs of [`figure::Figure`]s; no drawing, no text layout.
 
 pub mod compare;
+pub mod dispatch;
 pub mod errors;
 pub mod figure;
 pub mod objectives;
@@ -14,6 +15,7 @@ pub mod soak;
 pub mod spike;
 pub mod stats;
 pub mod stress;
+pub mod tokens;
 pub mod windows;
 
 use std::path::Path;
@@ -55,6 +57,12 @@ pub struct Analysis {
     pub sim_speed: Option<f64>,
     /// Failures by HTTP status and error kind, per phase, step and soak.
     pub errors: errors::ErrorsReport,
+    /// Per-token figures of streamed requests (TTFT, ITL, TPOT, tokens/s); in summary.json at
+    /// the top level, as `streaming`.
+    #[serde(skip)]
+    pub streaming: tokens::StreamingReport,
+    /// How late `report run` sent its requests (sent − scheduled), when it recorded them.
+    pub dispatch: Option<dispatch::DispatchDelay>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -235,6 +243,8 @@ pub fn analyze(inputs: &SessionInputs) -> Analysis {
             .and_then(|m| m.cluster.as_ref())
             .and_then(|c| c.sim_speed),
         errors,
+        streaming: tokens::analyze(&inputs.run_records.streaming),
+        dispatch: dispatch::analyze(&inputs.run_records.dispatch_delay_s),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod overlay;
 pub mod scaling;
 pub mod theme;
 pub mod timeline;
+pub mod ttft;
 pub mod validate;
 
 use std::path::Path;
@@ -76,6 +77,10 @@ pub fn draw_all(analysis: &Analysis, dir: &Path, size: (u32, u32)) -> Vec<ChartO
     out.push(stress_steps(analysis, dir, size));
     out.push(soak_minutes(analysis, dir, size));
     out.extend(latency_over_time(analysis, dir, size));
+    // Sessions without streamed requests have no such chart (the streaming section says why).
+    if !analysis.streaming.rows().is_empty() {
+        out.push(ttft::ttft_over_time(analysis, dir, size));
+    }
     out.extend(cluster_charts(analysis, dir, size));
     out.push(stress_curve(analysis, dir, size));
     out.push(soak_stability(analysis, dir, size));

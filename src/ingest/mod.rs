@@ -11,6 +11,7 @@ pub mod problem;
 pub mod records;
 pub mod results;
 pub mod run_output;
+pub mod streaming;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -136,6 +137,8 @@ pub struct SessionInputs {
     pub cluster: cluster::ClusterRecording,
     /// How `report run`'s requests ended, counted per phase (requests.ndjson).
     pub request_outcomes: run_output::RequestOutcomes,
+    /// Per-token timings of streamed requests (requests.ndjson, format 2) and dispatch delays.
+    pub run_records: streaming::RunRecords,
 }
 
 impl SessionInputs {
@@ -227,6 +230,7 @@ pub fn load_session(dir: &Path) -> Result<SessionInputs> {
         files_used: Vec::new(),
         cluster,
         request_outcomes: Default::default(),
+        run_records: streaming::read(dir),
     };
     assemble(&mut inputs, parsed, logs);
     run_output::apply(&mut inputs, dir);

@@ -131,6 +131,7 @@ pub struct Context {
     pub problems: Vec<ProblemCtx>,
     pub files_used: Vec<Md>,
     pub missing_tests: Vec<Md>,
+    pub streaming: super::tokens::StreamingCtx,
 }
 
 pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) -> Context {
@@ -228,6 +229,7 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) 
             .map(|f| Md::code(in_session(Path::new(f), session_dir)))
             .collect(),
         missing_tests,
+        streaming: super::tokens::streaming_ctx(&a.streaming, a.dispatch.as_ref()),
     }
 }
 

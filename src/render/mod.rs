@@ -15,6 +15,7 @@ pub mod scaling_ctx;
 pub mod scaling_words;
 pub mod soak_words;
 pub mod stress_words;
+pub mod tokens;
 
 use std::path::{Path, PathBuf};
 
@@ -122,6 +123,7 @@ pub fn write_report(
         "session_dir": paths::folder_name(session_dir),
         "percentile_method": crate::analyze::stats::PERCENTILE_METHOD,
         "analysis": analysis,
+        "streaming": analysis.streaming,
         "objectives": match objectives {
             Objectives::None => serde_json::Value::Null,
             Objectives::Checked(report) => serde_json::to_value(report)?,

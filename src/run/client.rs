@@ -1,16 +1,22 @@
-//! One `POST {url}{path}` and the classification of what came back.
+//! One `POST {url}{path}` and the classification of what came back: a whole answer, or a
+//! Server-Sent Events stream read event by event with the arrival time of each.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
 
+use super::api::chunks::StreamTally;
+use super::api::sse::SseReader;
+use super::api::{Piece, ServerApi};
 use super::record::ErrorKind;
 use crate::session::redact::redact_url;
 
 /// Largest answer body read; a generation answer is a few KiB, so more is a wrong endpoint or a
 /// misbehaving server, and reading on would let it fill memory.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Largest streamed body read: thousands of tokens in SSE framing stay far below it.
+pub const MAX_STREAM_BYTES: usize = 16 << 20;
 /// Same-origin redirects followed at most.
 const MAX_REDIRECTS: usize = 5;
 
@@ -21,6 +27,8 @@ pub struct Outcome {
     pub tokens: Option<u64>,
     pub server_latency_s: Option<f64>,
     pub error: Option<(ErrorKind, String)>,
+    /// What a streamed answer delivered, even when it broke midway.
+    pub stream: Option<StreamTally>,
 }
 
 impl Outcome {
@@ -30,16 +38,9 @@ impl Outcome {
             tokens: None,
             server_latency_s: None,
             error: Some((kind, text)),
+            stream: None,
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct ChatAnswer {
-    #[serde(default)]
-    tokens_generated: Option<u64>,
-    #[serde(default)]
-    latency_seconds: Option<f64>,
 }
 
 #[derive(Clone)]
@@ -47,10 +48,19 @@ pub struct ChatClient {
     http: reqwest::Client,
     endpoint: String,
     timeout: Duration,
+    api: Arc<dyn ServerApi>,
+    /// The API key, sent as a sensitive header and hidden from every error text.
+    key: Option<String>,
 }
 
 impl ChatClient {
-    pub fn new(base_url: &str, path: &str, timeout: Duration) -> Result<Self> {
+    pub fn new(
+        base_url: &str,
+        path: &str,
+        timeout: Duration,
+        api: Arc<dyn ServerApi>,
+        key: Option<String>,
+    ) -> Result<Self> {
         let http = http_client()?;
         let endpoint = join_url(base_url, path);
         reqwest::Url::parse(&endpoint).with_context(|| {
@@ -59,24 +69,47 @@ impl ChatClient {
                 redact_url(&endpoint)
             )
         })?;
+        let key = key.filter(|k| !k.is_empty());
+        if let Some(key) = &key {
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
+                anyhow::anyhow!(
+                    "${} holds characters an HTTP header cannot carry",
+                    super::api::API_KEY_ENV
+                )
+            })?;
+        }
         Ok(Self {
             http,
             endpoint,
             timeout,
+            api,
+            key,
         })
     }
 
     /// Sends one generation request; never fails, every problem becomes an [`Outcome`] error.
     pub async fn chat(&self, body: Vec<u8>) -> Outcome {
-        let sent = self
+        let mut outcome = self.exchange(body).await;
+        if let (Some(key), Some((_, text))) = (&self.key, outcome.error.as_mut()) {
+            *text = text.replace(key.as_str(), "[REDACTED]");
+        }
+        outcome
+    }
+
+    async fn exchange(&self, body: Vec<u8>) -> Outcome {
+        let mut request = self
             .http
             .post(&self.endpoint)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
-            .timeout(self.timeout)
-            .send()
-            .await;
-        let response = match sent {
+            .timeout(self.timeout);
+        if let Some(key) = &self.key
+            && let Ok(mut value) = reqwest::header::HeaderValue::from_str(&format!("Bearer {key}"))
+        {
+            value.set_sensitive(true);
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return Outcome::failed(None, classify(&e), error_text(&e)),
         };
@@ -84,8 +117,11 @@ impl ChatClient {
         if response.status().is_redirection() {
             return Outcome::failed(Some(status), ErrorKind::Redirect, redirect_text(&response));
         }
+        if self.api.streams() && response.status().is_success() {
+            return read_stream(self.api.as_ref(), response).await;
+        }
         match read_capped(response, MAX_BODY_BYTES).await {
-            Ok(Body::Whole(bytes)) => interpret(status, &bytes),
+            Ok(Body::Whole(bytes)) => interpret(self.api.as_ref(), status, &bytes),
             Ok(Body::TooLarge) => Outcome::failed(
                 Some(status),
                 ErrorKind::BadBody,
@@ -149,7 +185,77 @@ async fn read_capped(mut response: reqwest::Response, limit: usize) -> reqwest::
     Ok(Body::Whole(bytes))
 }
 
-fn interpret(status: u16, bytes: &[u8]) -> Outcome {
+/// Reads an event stream to its end marker, its first error, its end or the byte cap, noting
+/// when each event arrived.
+async fn read_stream(api: &dyn ServerApi, mut response: reqwest::Response) -> Outcome {
+    let status = Some(response.status().as_u16());
+    let mut reader = SseReader::default();
+    let mut tally = StreamTally::default();
+    let mut read = 0usize;
+    let mut failure = None;
+    'body: loop {
+        match response.chunk().await {
+            Ok(Some(bytes)) => {
+                let at = Instant::now();
+                read += bytes.len();
+                for event in reader.feed(&bytes) {
+                    if !tally.observe(event_piece(api, &event), at) {
+                        break 'body;
+                    }
+                }
+                if read > MAX_STREAM_BYTES {
+                    let text = format!(
+                        "stream longer than {} MiB; stopped reading it",
+                        MAX_STREAM_BYTES >> 20
+                    );
+                    failure = Some((ErrorKind::BadBody, text));
+                    break;
+                }
+            }
+            Ok(None) => {
+                if let Some(event) = reader.finish() {
+                    tally.observe(event_piece(api, &event), Instant::now());
+                }
+                break;
+            }
+            Err(e) => {
+                let kind = match classify(&e) {
+                    ErrorKind::Timeout => ErrorKind::Timeout,
+                    _ => ErrorKind::StreamBroken,
+                };
+                failure = Some((kind, format!("stream broken: {}", error_text(&e))));
+                break;
+            }
+        }
+    }
+    let error = tally.error.clone().or(failure).or_else(|| {
+        (!tally.finished).then(|| {
+            (
+                ErrorKind::StreamBroken,
+                "the connection ended before the end of the stream ([DONE] or the final event)"
+                    .to_string(),
+            )
+        })
+    });
+    Outcome {
+        status,
+        tokens: None,
+        server_latency_s: None,
+        error,
+        stream: Some(tally),
+    }
+}
+
+/// An event's meaning: an `event: error` is a stream error whatever its data.
+fn event_piece(api: &dyn ServerApi, event: &super::api::sse::Event) -> Piece {
+    if event.name.as_deref() == Some("error") {
+        let text: String = event.data.chars().take(200).collect();
+        return Piece::failed(ErrorKind::StreamError, text);
+    }
+    api.piece(&event.data)
+}
+
+fn interpret(api: &dyn ServerApi, status: u16, bytes: &[u8]) -> Outcome {
     if !(200..300).contains(&status) {
         let kind = if status >= 500 {
             ErrorKind::Http5xx
@@ -159,18 +265,15 @@ fn interpret(status: u16, bytes: &[u8]) -> Outcome {
         let snippet = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
         return Outcome::failed(Some(status), kind, format!("HTTP {status}: {snippet}"));
     }
-    match serde_json::from_slice::<ChatAnswer>(bytes) {
+    match api.whole(bytes) {
         Ok(answer) => Outcome {
             status: Some(status),
-            tokens: answer.tokens_generated,
-            server_latency_s: answer.latency_seconds,
+            tokens: answer.tokens,
+            server_latency_s: answer.server_latency_s,
             error: None,
+            stream: None,
         },
-        Err(e) => Outcome::failed(
-            Some(status),
-            ErrorKind::BadBody,
-            format!("response is not the expected JSON: {e}"),
-        ),
+        Err(text) => Outcome::failed(Some(status), ErrorKind::BadBody, text),
     }
 }
 
@@ -276,6 +379,8 @@ mod tests {
 
     #[test]
     fn statuses_and_bodies_are_classified() {
+        let interpret =
+            |status, bytes: &[u8]| super::interpret(&super::super::api::chat::Chat, status, bytes);
         let ok = interpret(
             200,
             br#"{"response":"x","model":"m","latency_seconds":0.5,"tokens_generated":7}"#,

@@ -276,6 +276,7 @@ fn record_for_failed_task(
             super::record::ErrorKind::Other,
             format!("request task failed: {error}"),
         )),
+        stream: None,
     };
     to_record(
         (test.to_string(), phase.to_string()),
@@ -295,6 +296,10 @@ fn to_record(
         Some((kind, text)) => (Some(kind), Some(text)),
         None => (None, None),
     };
+    let stream = outcome
+        .stream
+        .map(|tally| tally.fields(sent, ended))
+        .unwrap_or_default();
     RequestRecord {
         test,
         phase,
@@ -305,10 +310,11 @@ fn to_record(
         latency_from_send_s: ended.saturating_duration_since(sent).as_secs_f64(),
         status: outcome.status,
         ok: error_kind.is_none(),
-        tokens: outcome.tokens,
+        tokens: outcome.tokens.or(stream.output_tokens),
         server_latency_s: outcome.server_latency_s,
         error_kind,
         error,
+        stream,
     }
 }
 

@@ -4,6 +4,7 @@
 //! (unless it joins a session `report collect` owns), and the scripts' own results files
 //! into `--results-dir` (default: the session folder).
 
+pub mod api;
 pub mod basic;
 pub mod client;
 pub mod console;
@@ -132,11 +133,25 @@ pub async fn run(args: RunArgs) -> Result<RunSummary> {
         .await?;
         console.line(format!("✅ Health check: {health}"));
     }
-    let client = ChatClient::new(&common.url, &common.path, common.timeout)?;
-    let bodies = prompts::bodies(
-        &prompts::load(common.prompts.as_deref())?,
-        common.max_tokens,
-    );
+    let api = common.api.build();
+    let path = common.path.as_deref().unwrap_or(api.default_path());
+    let key = std::env::var(api::API_KEY_ENV).ok();
+    let prompts = match common.input_tokens {
+        Some(tokens) => prompts::synthetic(tokens),
+        None => prompts::load(common.prompts.as_deref())?,
+    };
+    let bodies = prompts::bodies(&prompts, |p| {
+        api.body(&api::Request {
+            prompt: &p.prompt,
+            max_tokens: common
+                .output_tokens
+                .or(p.max_tokens)
+                .unwrap_or(common.max_tokens),
+            model: common.model.as_deref(),
+            fixed_length: common.output_tokens.is_some(),
+        })
+    });
+    let client = ChatClient::new(&common.url, path, common.timeout, api.clone(), key)?;
     let mut session = RunSession::open(&common, name)?;
     let (recorder, writer) =
         record::start_recorder(&session.requests_path(), &session.events_path())?;

@@ -27,6 +27,10 @@ pub enum ErrorKind {
     Redirect,
     /// A 2xx answer whose body is not the expected JSON.
     BadBody,
+    /// A stream that ended before its end marker (`[DONE]`, TGI's final event): partial output kept.
+    StreamBroken,
+    /// A stream that carried an error event: partial output kept.
+    StreamError,
     Other,
 }
 
@@ -42,6 +46,8 @@ impl ErrorKind {
             Self::Http5xx => "http5xx",
             Self::Redirect => "redirect",
             Self::BadBody => "bad_body",
+            Self::StreamBroken => "stream_broken",
+            Self::StreamError => "stream_error",
             Self::Other => "other",
         }
     }
@@ -68,6 +74,47 @@ pub struct RequestRecord {
     pub server_latency_s: Option<f64>,
     pub error_kind: Option<ErrorKind>,
     pub error: Option<String>,
+    /// Per-token timings of a streamed answer (absent for the guide's /chat API).
+    #[serde(flatten)]
+    pub stream: StreamFields,
+}
+
+/// Where a record's token counts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenSource {
+    /// The server's own count: OpenAI `usage`, TGI `details`.
+    Usage,
+    /// Content events counted (one event is not always one token).
+    Counted,
+}
+
+/// The fields a streamed answer adds to its record; each absent when the API cannot give it
+/// (see `api/chunks.rs` for the definitions).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_chunks: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_mean_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_max_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpot_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_source: Option<TokenSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_chars: Option<u64>,
 }
 
 impl RequestRecord {

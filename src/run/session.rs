@@ -134,7 +134,7 @@ fn claim(
     });
     manifest.extra.insert(
         "run".into(),
-        serde_json::json!({"test": test, "url": redact_url(&common.url), "path": common.path, "max_tokens": common.max_tokens, "timeout_s": common.timeout.as_secs_f64()}),
+        serde_json::json!({"test": test, "url": redact_url(&common.url), "api": common.api.name(), "path": common.path, "model": common.model, "max_tokens": common.max_tokens, "timeout_s": common.timeout.as_secs_f64()}),
     );
     manifest.write(&manifest_path)?;
     Ok(Some(manifest))

@@ -123,6 +123,7 @@ mod tests {
             server_latency_s: None,
             error_kind: None,
             error: None,
+            stream: Default::default(),
         }
     }
 

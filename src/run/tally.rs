@@ -170,6 +170,7 @@ mod tests {
             server_latency_s: None,
             error_kind: kind,
             error: None,
+            stream: Default::default(),
         }
     }
 

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 pub use manifest::Manifest;
 
 /// Version of the session folder format written by this build of `report`.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// File names inside a session folder, in one place so writers and readers cannot drift apart.
 pub mod files {

@@ -44,6 +44,10 @@ pub struct ClusterConfig {
     pub per_request_s: f64,
     pub per_token_s: f64,
     pub tokens: u32,
+    /// Streamed APIs (docs/sim.md): prefill takes `per_request_s` plus this per input token, and
+    /// each decode step `per_token_s × (1 + batch_slowdown × (sequences sharing the pod − 1))`.
+    pub prefill_per_input_token_s: f64,
+    pub batch_slowdown: f64,
     /// CPU burnt by one busy slot, and by an idle pod.
     pub busy_slot_cpu_m: f64,
     pub idle_cpu_m: f64,
@@ -75,6 +79,8 @@ impl Default for ClusterConfig {
             per_request_s: 0.5,
             per_token_s: 0.025,
             tokens: 80,
+            prefill_per_input_token_s: 0.002,
+            batch_slowdown: 0.1,
             busy_slot_cpu_m: 1000.0,
             idle_cpu_m: 20.0,
             memory_base_mib: 3500.0,

@@ -1,6 +1,7 @@
 //! The inference service in front of the simulated pods: `/chat` goes to the least busy Ready
 //! pod that can still queue it (503 when every queue is full or no pod is Ready), where it waits
-//! for a generation slot and takes the simulated generation time.
+//! for a generation slot and takes the simulated generation time. The streamed APIs
+//! (`/v1/chat/completions`, `/v1/completions`, `/generate_stream`) are in `stream.rs`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -14,12 +15,16 @@ use axum::routing::{get, post};
 
 use super::cluster::{Cluster, PodRuntime};
 use super::service::{ChatRequest, answer, health};
+use super::stream;
 use crate::kubeapi::host::foreign_host;
 
 pub fn router(cluster: Arc<Cluster>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/chat", post(chat))
+        .route("/v1/chat/completions", post(stream::chat_completions))
+        .route("/v1/completions", post(stream::completions))
+        .route("/generate_stream", post(stream::generate_stream))
         .route("/metrics", get(metrics))
         .layer(axum::middleware::from_fn(loopback_only))
         .with_state(cluster)
@@ -37,7 +42,7 @@ async fn loopback_only(request: Request, next: Next) -> Response {
 }
 
 /// Gives the pod's admission back however the request ends (the client may go away).
-struct Admitted(Arc<PodRuntime>);
+pub(super) struct Admitted(pub(super) Arc<PodRuntime>);
 
 impl Drop for Admitted {
     fn drop(&mut self) {
@@ -46,7 +51,7 @@ impl Drop for Admitted {
 }
 
 /// Counts a slot as busy until dropped, for the pod's CPU.
-struct Busy<'a>(&'a Cluster, &'a PodRuntime);
+pub(super) struct Busy<'a>(pub(super) &'a Cluster, pub(super) &'a PodRuntime);
 
 impl Drop for Busy<'_> {
     fn drop(&mut self) {

@@ -7,6 +7,7 @@ pub mod cluster;
 mod front;
 pub mod hpa;
 pub mod service;
+mod stream;
 pub mod truth;
 
 use std::net::SocketAddr;

@@ -109,12 +109,79 @@ pub fn measure(s: &Scope, metric: Metric) -> Figure {
         MaxPods => max_pods(s),
         MemoryGrowth => memory_growth(s),
         TtftP50 | TtftP95 | TtftP99 | ItlP50 | ItlP95 | ItlP99 | TpotP50 | TpotP95 | TpotP99 => {
-            Figure::unavailable(
-                figure::SECONDS,
-                "the session's requests carry no per-token timings (time to first token, inter-token latency): they were not streamed",
-            )
+            per_token(s, metric)
         }
     }
+}
+
+/// A per-token percentile from the streaming rows of `analyze::tokens` (requests.ndjson): the
+/// run's whole-test row, or the row of the phase or step named.
+fn per_token(s: &Scope, metric: Metric) -> Figure {
+    use crate::analyze::tokens::Group;
+    use Metric::*;
+    let streaming = &s.analysis.streaming;
+    if streaming.rows().is_empty() {
+        return Figure::unavailable(
+            figure::SECONDS,
+            "the session's requests carry no per-token timings (time to first token, inter-token latency): they were not streamed",
+        );
+    }
+    let test = match s.run.kind {
+        RunKind::Basic => "basic",
+        RunKind::Spike(_) => "spike",
+        RunKind::Stress(_) => "stress",
+        RunKind::Soak(_) => "soak",
+    };
+    let group = match (s.run.kind, s.phase) {
+        (_, None) => Group::Whole,
+        (RunKind::Stress(_), Some(p)) => streaming
+            .rows()
+            .iter()
+            .filter_map(|r| match &r.group {
+                Group::Phase(name) if r.test == test => Some(name),
+                _ => None,
+            })
+            .find(|name| {
+                name.to_uppercase()
+                    .strip_suffix("RPS")
+                    .and_then(|rate| rate.parse::<f64>().ok())
+                    .is_some_and(|rate| step_matches(rate, p))
+            })
+            .map_or_else(
+                || Group::Phase(p.to_lowercase()),
+                |n| Group::Phase(n.clone()),
+            ),
+        (_, Some(p)) => Group::Phase(p.trim().to_lowercase()),
+    };
+    let Some(row) = streaming.row(test, &group) else {
+        return Figure::unavailable(
+            figure::SECONDS,
+            format!("no streamed requests of {} in that phase", s.run.label),
+        );
+    };
+    let (dist, what) = match metric {
+        TtftP50 | TtftP95 | TtftP99 => (&row.ttft_s, "time to first token"),
+        ItlP50 | ItlP95 | ItlP99 => (
+            &row.itl_s,
+            "inter-token latency (mean chunk gap per request)",
+        ),
+        _ => (&row.tpot_s, "time per output token"),
+    };
+    let (value, p) = match metric {
+        TtftP50 | ItlP50 | TpotP50 => (dist.p50, "p50"),
+        TtftP95 | ItlP95 | TpotP95 => (dist.p95, "p95"),
+        _ => (dist.p99, "p99"),
+    };
+    Figure::from_option(
+        value,
+        figure::SECONDS,
+        crate::session::files::REQUESTS,
+        format!("no successful streamed request with a {what}"),
+    )
+    .method(format!(
+        "{p} of the {what} per streamed request; {}",
+        stats::PERCENTILE_METHOD
+    ))
 }
 
 fn from_row(row: &ScenarioRow, metric: Metric) -> Figure {
