@@ -186,3 +186,66 @@ fn a_bad_objectives_file_is_named_with_line_and_column_and_the_report_is_still_w
             .contains(":3:1:")
     );
 }
+
+/// The soak's drift recomputed here from its minutes' averages in summary.json: leading
+/// minutes above 1.5 × the median are warm-up; a least-squares line through the rest, its
+/// change over those minutes in % of the line's value at the first of them.
+fn drift_of_minutes(averages: &[f64]) -> f64 {
+    let mut sorted = averages.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let median = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    let warmup = averages.iter().take_while(|a| **a > 1.5 * median).count();
+    let points: Vec<(f64, f64)> = averages[warmup..]
+        .iter()
+        .enumerate()
+        .map(|(i, a)| ((warmup + i) as f64, *a))
+        .collect();
+    let m = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / m;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / m;
+    let slope = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum::<f64>()
+        / points.iter().map(|(x, _)| (x - mx).powi(2)).sum::<f64>();
+    let (first, last) = (points[0].0, points[points.len() - 1].0);
+    let start = my + slope * (first - mx);
+    100.0 * slope * (last - first) / start
+}
+
+#[test]
+fn soak_drift_objective_is_the_trend_of_the_soak_minutes() {
+    let probe = build_with(
+        "[[objective]]\ntest = \"soak\"\ndrift_max = \"100%\"\n",
+        true,
+    );
+    let summary = probe.summary();
+    let averages: Vec<f64> = summary["analysis"]["soaks"][0]["minutes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["avg"]["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(averages.len(), 10);
+    let drift = drift_of_minutes(&averages);
+    let r = results(&summary);
+    assert_eq!(r[0]["outcome"], "pass", "{r:?}");
+    let measured = r[0]["measured"]["value"].as_f64().unwrap();
+    assert!((measured - drift).abs() < 1e-9, "{measured} vs {drift}");
+    assert_eq!(probe.code(), 0, "{}", probe.stderr());
+
+    // The sample's soak gets slightly slower (+0.01 %): a bound below that fails the gate.
+    assert!(drift > 0.0, "{drift}");
+    let tight = build_with(
+        &format!(
+            "[[objective]]\ntest = \"soak\"\ndrift_max = \"{}%\"\n",
+            drift.abs() / 2.0
+        ),
+        true,
+    );
+    let r = results(&tight.summary());
+    assert_eq!(r[0]["outcome"], "fail", "{r:?}");
+    assert_eq!(tight.code(), 4);
+}

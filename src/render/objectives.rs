@@ -72,6 +72,7 @@ pub fn metric_name(m: Metric) -> &'static str {
         Metric::TimeToScaleDown => "time to scale down",
         Metric::MaxPods => "max pods",
         Metric::MemoryGrowth => "memory growth",
+        Metric::SoakDrift => "latency drift",
         Metric::TtftP50 => "TTFT p50",
         Metric::TtftP95 => "TTFT p95",
         Metric::TtftP99 => "TTFT p99",

@@ -63,6 +63,7 @@ pub enum Metric {
     TimeToScaleDown,
     MaxPods,
     MemoryGrowth,
+    SoakDrift,
     TtftP50,
     TtftP95,
     TtftP99,
@@ -93,7 +94,7 @@ pub enum Kind {
 
 impl Metric {
     /// Every metric with its key stem, its direction and its kind, in the order of the report.
-    pub const ALL: [(Metric, &'static str, Direction, Kind); 20] = [
+    pub const ALL: [(Metric, &'static str, Direction, Kind); 21] = [
         (Metric::Avg, "avg_max", Direction::AtMost, Kind::Seconds),
         (Metric::P50, "p50_max", Direction::AtMost, Kind::Seconds),
         (Metric::P95, "p95_max", Direction::AtMost, Kind::Seconds),
@@ -139,6 +140,12 @@ impl Metric {
             "memory_growth_max",
             Direction::AtMost,
             Kind::MibPerMin,
+        ),
+        (
+            Metric::SoakDrift,
+            "drift_max",
+            Direction::AtMost,
+            Kind::Percent,
         ),
         (
             Metric::TtftP50,

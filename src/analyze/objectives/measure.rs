@@ -6,6 +6,7 @@ use super::goodput::GoodputRow;
 use crate::analyze::Analysis;
 use crate::analyze::figure::{self, Figure};
 use crate::analyze::scenarios::ScenarioRow;
+use crate::analyze::soak::SoakVerdict;
 use crate::analyze::stats;
 use crate::ingest::SessionInputs;
 use crate::ingest::records::RequestColumns;
@@ -108,6 +109,7 @@ pub fn measure(s: &Scope, metric: Metric) -> Figure {
         TimeToScaleUp | TimeToScaleDown => scale_time(s, metric),
         MaxPods => max_pods(s),
         MemoryGrowth => memory_growth(s),
+        SoakDrift => soak_drift(s),
         TtftP50 | TtftP95 | TtftP99 | ItlP50 | ItlP95 | ItlP99 | TpotP50 | TpotP95 | TpotP99 => {
             per_token(s, metric)
         }
@@ -507,6 +509,29 @@ fn max_pods(s: &Scope) -> Figure {
         "most replicas the HPA reported during {}",
         s.run.label
     ))
+}
+
+/// The soak's latency drift, signed (a soak getting faster passes any bound): the same
+/// least-squares trend as the soak verdict, warm-up minutes left out.
+fn soak_drift(s: &Scope) -> Figure {
+    let RunKind::Soak(i) = s.run.kind else {
+        return Figure::unavailable(figure::PERCENT, "drift is measured on a soak test");
+    };
+    let soak = &s.analysis.soaks[i];
+    let drift = match &soak.verdict {
+        SoakVerdict::Judged(stability) => stability.drift_pct,
+        _ => None,
+    };
+    Figure::from_option(
+        drift,
+        figure::PERCENT,
+        soak.minutes_source.clone(),
+        "the soak has fewer than two minutes after its warm-up minutes: no trend to fit",
+    )
+    .method(
+        "least-squares trend of the minutes' average latency after the warm-up minutes, as its \
+         change over the soak in % of the fitted start (negative: getting faster)",
+    )
 }
 
 fn memory_growth(s: &Scope) -> Figure {
