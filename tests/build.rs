@@ -463,9 +463,8 @@ fn a_crashed_stress_run_is_reported_from_its_console_log() {
         "{md}"
     );
     assert!(
-        // The analysis' wording is text in report.md: its backticks are escaped, so the crash
-        // message cannot open a code span (the page shows the same characters).
-        md.contains("The script crashed (\\`'avg_latency'\\`) and wrote no results file"),
+        // The crash message is a code span it cannot leave (render/escape.rs `Md::code`).
+        md.contains("The script crashed (`'avg_latency'`) and wrote no results file"),
         "{md}"
     );
 }

@@ -304,11 +304,10 @@ async fn stress_breaking_point_is_the_first_step_above_the_sims_capacity() {
         .map(|s| s["target_rps"].as_f64().unwrap() / STRESS_SPEED)
         .collect();
     assert_eq!(targets, [1.5, 3.0, 4.5], "{stress:#}");
-    assert!(
-        stress["notes"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("The 60 req/s step was stopped after "),
+    assert_eq!(stress["notes"][0]["kind"], "step_stopped", "{stress:#}");
+    assert_eq!(
+        stress["notes"][0]["target_rps"].as_f64().unwrap() / STRESS_SPEED,
+        6.0,
         "{stress:#}"
     );
     // Success per step, as the service's answers in requests.ndjson give it.

@@ -34,7 +34,6 @@ pub struct SpikeReport {
     pub source: String,
     pub phases: Vec<SpikePhase>,
     pub crash: Option<String>,
-    pub headline: String,
     /// Spike end → first window whose p95 is back within 10 % of the baseline's.
     pub time_to_recover: Figure,
 }
@@ -118,13 +117,11 @@ pub fn analyze(run: &SpikeRun, label: &str) -> SpikeReport {
         })
         .collect();
     add_changes(&mut phases);
-    let headline = headline(&phases);
     SpikeReport {
         label: label.to_string(),
         source: run.sources.describe(),
         phases,
         crash: run.crash.clone(),
-        headline,
         time_to_recover: Figure::unavailable(
             SECONDS,
             "needs per-request records (all_results) and the time-stamped console log of this run",
@@ -242,24 +239,6 @@ fn add_changes(phases: &mut [SpikePhase]) {
     for p in phases.iter_mut().filter(|p| p.name != "Baseline") {
         p.avg_change_pct = change(&p.row.avg, &base.avg);
         p.p95_change_pct = change(&p.row.p95, &base.p95);
-    }
-}
-
-fn headline(phases: &[SpikePhase]) -> String {
-    let find = |n: &str| phases.iter().find(|p| p.name == n);
-    match (find("Baseline"), find("Spike")) {
-        (Some(b), Some(s)) => match (b.row.avg.value, s.row.avg.value, s.row.success_rate.value) {
-            (Some(bv), Some(sv), Some(ok)) if bv > 0.0 => format!(
-                "During the spike the average latency rose {:.1}× ({} → {}) with {:.1} % of requests successful.",
-                sv / bv,
-                crate::units::seconds(bv),
-                crate::units::seconds(sv),
-                ok
-            ),
-            _ => "The spike's latency change cannot be computed: a phase has no latency figures."
-                .into(),
-        },
-        _ => "Incomplete spike test: the baseline or spike phase is missing.".into(),
     }
 }
 

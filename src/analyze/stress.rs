@@ -8,7 +8,7 @@ use super::sending::{ACHIEVED_RATE_FLOOR, PhaseSends};
 use super::{duration_between, file_name};
 use crate::ingest::StressRun;
 use crate::ingest::console::ConsoleStep;
-use crate::units::{plain, seconds};
+use crate::units::plain;
 
 /// The scripts' breaking criteria (their code has no options for them).
 pub const SCRIPT_MIN_SUCCESS_PCT: f64 = 95.0;
@@ -100,8 +100,32 @@ pub struct StressReport {
     pub max_stable_target: Figure,
     pub max_stable_achieved: Figure,
     pub crash: Option<String>,
-    pub notes: Vec<String>,
-    pub headline: String,
+    pub notes: Vec<StressNote>,
+}
+
+/// What the report says under the stress table, as facts; render/stress_words.rs words them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StressNote {
+    /// The test's own breaking point (results file or console) differs from the table's rule.
+    AnnouncedDiffers {
+        announced_rps: Option<f64>,
+        rule_rps: Option<f64>,
+    },
+    /// The script claimed it handled its maximum load while answers fell behind the rate sent.
+    ClaimedMaxLoad {
+        claimed_rps: f64,
+        best_answered_rps: f64,
+        steps_behind: usize,
+    },
+    /// A step begun and stopped when the run ended: too short to judge, left out.
+    StepStopped {
+        target_rps: f64,
+        ran_s: Option<f64>,
+        planned_requests: Option<u64>,
+    },
+    /// The script crashed and wrote no results file: the steps come from its console log.
+    Crashed { error: String },
 }
 
 /// What the step rule looks at.
@@ -304,51 +328,38 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
         && announced != breaking_point.value
         && !(announced.is_none() && run.crash.is_some())
     {
-        let said = announced.map_or("none".to_string(), |b| format!("{} req/s", plain(b)));
-        notes.push(format!(
-            "The test itself reported the breaking point as {said}; the table's rule gives {}.",
-            breaking_point
-                .value
-                .map_or("none".to_string(), |b| format!("{} req/s", plain(b)))
-        ));
+        notes.push(StressNote::AnnouncedDiffers {
+            announced_rps: announced,
+            rule_rps: breaking_point.value,
+        });
     }
-    let behind: Vec<&StressStep> = steps
+    let steps_behind = steps
         .iter()
         .filter(|s| {
             s.rules
                 .iter()
                 .any(|r| matches!(r, StepRule::AnswersBehind { .. }))
         })
-        .collect();
-    if let Some(claim) = run.console_handled_max
-        && !behind.is_empty()
+        .count();
+    if let Some(claimed_rps) = run.console_handled_max
+        && steps_behind > 0
     {
-        let best = max_stable_achieved.unwrap_or(0.0);
-        notes.push(format!(
-            "The script printed \"System handled max load of {claim} req/s successfully\", but answers came back at most at {best:.1} req/s: in {} step(s) they came back below 95 % of the rate sent, so requests queued. Its latency excludes the time requests waited in the client's queue.",
-            behind.len()
-        ));
+        notes.push(StressNote::ClaimedMaxLoad {
+            claimed_rps,
+            best_answered_rps: max_stable_achieved.unwrap_or(0.0),
+            steps_behind,
+        });
     }
-    notes.extend(stopped.iter().map(|s| stopped_note(s)));
-    if let Some(why) = &run.crash {
-        notes.push(format!("The script crashed (`{why}`) and wrote no results file; the steps come from its console log."));
+    notes.extend(stopped.iter().map(|s| StressNote::StepStopped {
+        target_rps: s.target_rps,
+        ran_s: duration_between(s.start, s.end),
+        planned_requests: s.planned_requests,
+    }));
+    if let Some(error) = &run.crash {
+        notes.push(StressNote::Crashed {
+            error: error.clone(),
+        });
     }
-    let headline = match (max_stable_target, max_stable_achieved) {
-        (Some(t), Some(a)) => format!(
-            "Highest step below the breaking criteria: {} req/s targeted, {a:.1} req/s answered; breaking point: {}.",
-            plain(t),
-            breaking_point
-                .value
-                .map_or("none reached".to_string(), |b| format!(
-                    "{} req/s",
-                    plain(b)
-                ))
-        ),
-        _ => match breaking_point.value {
-            Some(b) => format!("Breaking point: {} req/s, the first step.", plain(b)),
-            None => "No stress step has enough data for a verdict.".into(),
-        },
-    };
     StressReport {
         label: label.to_string(),
         source: run.sources.describe(),
@@ -371,24 +382,7 @@ pub fn analyze(run: &StressRun, label: &str) -> StressReport {
         .method("highest answered rate (requests / start to last answer) among the steps before the breaking point"),
         crash: run.crash.clone(),
         notes,
-        headline,
     }
-}
-
-/// A step the run began and then stopped (the previous step had broken, or Ctrl-C): it is not
-/// judged, since its few requests say nothing about the rate.
-fn stopped_note(step: &ConsoleStep) -> String {
-    let ran = match duration_between(step.start, step.end) {
-        Some(d) => format!(" after {}", seconds(d)),
-        None => String::new(),
-    };
-    let requests = step
-        .planned_requests
-        .map_or(String::new(), |n| format!(" ({n} requests)"));
-    format!(
-        "The {} req/s step was stopped{ran}{requests} when the run ended: too short to judge, so it is left out of the table and the charts.",
-        plain(step.target_rps)
-    )
 }
 
 #[cfg(test)]
@@ -433,8 +427,12 @@ mod tests {
                 min_pct: 95.0
             }]
         );
-        assert!(
-            scripts.notes[0].starts_with("The test itself reported the breaking point as none")
+        assert_eq!(
+            scripts.notes[0],
+            StressNote::AnnouncedDiffers {
+                announced_rps: None,
+                rule_rps: Some(2.0)
+            }
         );
         // `report run stress --min-success 85` recorded: 90 % only degrades, 80 % breaks.
         run.criteria = Some(FileCriteria {

@@ -470,7 +470,6 @@ mod tests {
             max_stable_achieved: none(),
             crash: None,
             notes: Vec::new(),
-            headline: String::new(),
         };
         (report, scaling)
     }

@@ -278,7 +278,7 @@ fn spike_phases(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
     let caption = a
         .spikes
         .first()
-        .map(|s| s.headline.clone())
+        .map(crate::render::spike_words::headline)
         .unwrap_or_default();
     bar_chart(
         dir,
@@ -339,14 +339,26 @@ fn stress_steps(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
         y_max: None,
     };
     if let Err(why) = validate::bars(&rates).and_then(|()| validate::bars(&latency)) {
-        return outcome(file, title, Ok(()), stress.headline.clone(), Some(why));
+        return outcome(
+            file,
+            title,
+            Ok(()),
+            crate::render::stress_words::headline(stress),
+            Some(why),
+        );
     }
     let result = png(dir, file, size, |area, sizes| {
         let (top, bottom) = area.split_vertically(size.1 / 2);
         rates.draw(&top, sizes)?;
         latency.draw(&bottom, sizes)
     });
-    outcome(file, title, result, stress.headline.clone(), None)
+    outcome(
+        file,
+        title,
+        result,
+        crate::render::stress_words::headline(stress),
+        None,
+    )
 }
 
 fn soak_minutes(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
@@ -562,7 +574,7 @@ fn stress_curve(a: &Analysis, dir: &Path, size: (u32, u32)) -> ChartOutcome {
             "no stress step with latency figures (they are only in the console log)",
         ),
         |stress| validate::stress_curve(stress),
-        |stress| stress.headline.clone(),
+        |stress| crate::render::stress_words::headline(stress),
         |area, sizes, stress| {
             curves::stress_curve(area, sizes, stress, a.scaling.as_ref()).map(drop)
         },

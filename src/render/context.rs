@@ -146,12 +146,12 @@ pub fn build_context(a: &Analysis, charts: &[ChartOutcome], session_dir: &Path) 
     headlines.extend(
         a.spikes
             .iter()
-            .map(|s| format!("{}: {}", s.label, s.headline)),
+            .map(|s| format!("{}: {}", s.label, super::spike_words::headline(s))),
     );
     headlines.extend(
         a.stresses
             .iter()
-            .map(|s| format!("{}: {}", s.label, s.headline)),
+            .map(|s| format!("{}: {}", s.label, super::stress_words::headline(s))),
     );
     headlines.extend(
         a.soaks
@@ -285,7 +285,7 @@ fn spike_ctx(s: &crate::analyze::spike::SpikeReport, scaling: Option<&ScalingRep
     SpikeCtx {
         label: Md::text(&s.label),
         source: Md::text(&s.source),
-        headline: Md::text(&s.headline),
+        headline: Md::text(super::spike_words::headline(s)),
         crash: s.crash.as_ref().map(Md::code),
         recover: match &s.time_to_recover.value {
             Some(v) => {
@@ -358,11 +358,11 @@ fn stress_ctx(
     StressCtx {
         label: Md::text(&s.label),
         source: Md::text(&s.source),
-        headline: Md::text(&s.headline),
+        headline: Md::text(super::stress_words::headline(s)),
         table,
         thresholds: Md::text(super::stress_words::thresholds(&s.criteria)),
         facts,
-        notes: s.notes.iter().map(Md::text).collect(),
+        notes: s.notes.iter().map(super::stress_words::note).collect(),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod paths;
 pub mod scaling_ctx;
 pub mod scaling_words;
 pub mod soak_words;
+pub mod spike_words;
 pub mod stress_words;
 pub mod tokens;
 
